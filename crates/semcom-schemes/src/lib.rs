@@ -1,0 +1,9 @@
+//! Transmission schemes on the semcom spine, one module per system, and a registry by name.
+//!
+//! Each scheme implements [`semcom_core::Scheme`]; [`registry::build`] makes one from its
+//! name and [`registry::SchemeOptions`].
+
+pub mod registry;
+pub mod softcast;
+
+pub use registry::{available, build, SchemeInfo, SchemeOptions};

@@ -1,0 +1,56 @@
+//! Schemes by name, for the CLI, the demo, configs and sweeps.
+
+use semcom_core::{CoreError, Result, Scheme};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Options a scheme may need; unused fields are ignored by a scheme.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SchemeOptions {
+    /// Modulation-and-coding scheme for digital schemes, e.g. `16qam-2/3` (`None` = adaptive).
+    pub mcs: Option<String>,
+    /// Directory of trained weights (default: the weights shipped in the repository).
+    pub weights: Option<PathBuf>,
+    /// `cpu` or `cuda`.
+    pub device: String,
+}
+
+impl Default for SchemeOptions {
+    fn default() -> Self {
+        Self { mcs: None, weights: None, device: "cpu".into() }
+    }
+}
+
+/// A registry entry.
+#[derive(Clone, Debug, Serialize)]
+pub struct SchemeInfo {
+    /// Name used on the command line.
+    pub name: &'static str,
+    /// One-line description.
+    pub description: &'static str,
+    /// Whether `semcom demo` runs it by default.
+    pub in_demo: bool,
+}
+
+/// Every scheme this build knows.
+pub fn available() -> Vec<SchemeInfo> {
+    vec![SchemeInfo {
+        name: "softcast",
+        description: "linear analog JSCC: DCT chunks, power allocation, LLSE decoding (Jakubczak & Katabi 2011)",
+        in_demo: true,
+    }]
+}
+
+/// Builds a scheme by name.
+pub fn build(name: &str, opts: &SchemeOptions) -> Result<Box<dyn Scheme>> {
+    let _ = opts;
+    match name {
+        "softcast" => Ok(Box::new(crate::softcast::SoftCast::default())),
+        _ => Err(CoreError::UnknownName {
+            kind: "scheme",
+            name: name.into(),
+            known: available().iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+        }),
+    }
+}

@@ -1,0 +1,1 @@
+//! Sweep engine: grids over schemes, channels, SNRs and budgets, resumable journals, tables and plots
