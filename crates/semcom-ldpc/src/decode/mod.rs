@@ -1,0 +1,188 @@
+//! LDPC decoders over the lifted QC matrix: layered normalised/offset min-sum (f32, Z-wide
+//! vector loops) and flooding sum-product (boxplus-φ), both with early termination on a zero
+//! syndrome. LLR convention: L = ln P(b=0)/P(b=1).
+
+mod bp;
+mod minsum;
+
+use crate::error::{LdpcError, Result};
+use crate::graph::QcMatrix;
+use serde::{Deserialize, Serialize};
+
+/// Magnitude at which input LLRs are saturated (±inf and huge values are clamped to this).
+pub const LLR_MAX: f32 = 1.0e4;
+
+/// Check-node rule of the decoder.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub enum DecoderKind {
+    /// Layered normalised min-sum: R = α · sign · min (α ≈ 0.75).
+    MinSumNormalized(f32),
+    /// Layered offset min-sum: R = sign · max(min − β, 0) (β ≈ 0.5).
+    MinSumOffset(f32),
+    /// Flooding sum-product (exact belief propagation, boxplus via φ(x) = −ln tanh(x/2)).
+    SumProduct,
+}
+
+/// Decoder settings.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DecoderConfig {
+    /// Check-node rule and schedule.
+    pub kind: DecoderKind,
+    /// Maximum number of iterations (the decoder stops earlier on a zero syndrome).
+    pub max_iter: usize,
+}
+
+impl Default for DecoderConfig {
+    fn default() -> Self {
+        Self { kind: DecoderKind::MinSumNormalized(0.75), max_iter: 20 }
+    }
+}
+
+impl std::str::FromStr for DecoderKind {
+    type Err = LdpcError;
+    /// Parses `bp`/`sp`, `nms[:α]`/`minsum[:α]`, `oms[:β]`.
+    fn from_str(s: &str) -> Result<Self> {
+        let (name, arg) = match s.split_once(':') {
+            Some((n, a)) => (n, Some(a)),
+            None => (s, None),
+        };
+        let num = |default: f32| -> Result<f32> {
+            match arg {
+                None => Ok(default),
+                Some(a) => a.parse::<f32>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(
+                    || LdpcError::Parse { name: s.into(), msg: "parameter must be a number ≥ 0".into() },
+                ),
+            }
+        };
+        match name.to_ascii_lowercase().as_str() {
+            "bp" | "sp" | "sum-product" => Ok(DecoderKind::SumProduct),
+            "nms" | "minsum" | "min-sum" => Ok(DecoderKind::MinSumNormalized(num(0.75)?)),
+            "ms" => Ok(DecoderKind::MinSumNormalized(num(1.0)?)),
+            "oms" => Ok(DecoderKind::MinSumOffset(num(0.5)?)),
+            _ => Err(LdpcError::Parse {
+                name: s.into(),
+                msg: "known decoders: bp, nms[:alpha], ms, oms[:beta]".into(),
+            }),
+        }
+    }
+}
+
+/// Result of decoding one codeword.
+#[derive(Clone, Debug)]
+pub struct CwDecodeResult {
+    /// Hard decisions of all decoded block columns ((kb + m)·Zc bits).
+    pub bits: Vec<u8>,
+    /// Iterations run.
+    pub iterations: usize,
+    /// True when the hard decisions satisfy all used parity checks.
+    pub syndrome_ok: bool,
+}
+
+/// Decoder for the sub-code made of the first `m` block rows (and kb + m block columns) of a
+/// lifted base graph — the rows whose parity bits are transmitted.
+#[derive(Clone, Debug)]
+pub struct QcDecoder {
+    h: QcMatrix,
+    m: usize,
+}
+
+impl QcDecoder {
+    /// Decoder using block rows 0..m (4 ≤ m ≤ rows of the base graph).
+    pub fn new(h: QcMatrix, m: usize) -> Result<Self> {
+        if m < 4 || m > h.bg.rows() {
+            return Err(LdpcError::Config(format!(
+                "number of decoded block rows {m} not in 4..={}",
+                h.bg.rows()
+            )));
+        }
+        Ok(Self { h, m })
+    }
+
+    /// Number of LLRs expected: (kb + m)·Zc.
+    pub fn n(&self) -> usize {
+        (self.h.bg.info_cols() + self.m) * self.h.z
+    }
+
+    /// The lifted matrix.
+    pub fn matrix(&self) -> &QcMatrix {
+        &self.h
+    }
+
+    /// Decodes channel LLRs of the (kb + m)·Zc code bits (punctured bits as 0, known filler
+    /// bits as +[`LLR_MAX`]). NaN is an error; ±inf and huge values are clamped to ±[`LLR_MAX`].
+    pub fn decode(&self, llr: &[f32], cfg: &DecoderConfig) -> Result<CwDecodeResult> {
+        self.decode_with(llr, cfg, true)
+    }
+
+    /// As [`QcDecoder::decode`]; with `early_stop = false` all `max_iter` iterations run
+    /// (for benchmarks at a fixed iteration count).
+    pub fn decode_with(&self, llr: &[f32], cfg: &DecoderConfig, early_stop: bool) -> Result<CwDecodeResult> {
+        crate::error::check_len("decoder LLRs", self.n(), llr.len())?;
+        let chan = sanitize(llr)?;
+        let (post, iterations, syndrome_ok) = match cfg.kind {
+            DecoderKind::MinSumNormalized(a) => {
+                minsum::decode(self, chan, minsum::Rule::Normalized(a), cfg.max_iter, early_stop)
+            }
+            DecoderKind::MinSumOffset(b) => {
+                minsum::decode(self, chan, minsum::Rule::Offset(b), cfg.max_iter, early_stop)
+            }
+            DecoderKind::SumProduct => bp::decode(self, &chan, cfg.max_iter, early_stop),
+        };
+        let mut bits = Vec::new();
+        hard_decide(&post, &mut bits);
+        Ok(CwDecodeResult { bits, iterations, syndrome_ok })
+    }
+
+    /// True when the hard decisions of `post` satisfy every used parity check.
+    pub(crate) fn converged(&self, post: &[f32], hard: &mut Vec<u8>) -> bool {
+        hard_decide(post, hard);
+        let z = self.h.z;
+        let mut s = vec![0u8; z];
+        for row in &self.h.rows[..self.m] {
+            s.fill(0);
+            for e in row {
+                crate::graph::xor_rotated(&mut s, &hard[e.col * z..(e.col + 1) * z], e.shift);
+            }
+            if s.iter().any(|&b| b != 0) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Hard decision: bit = 1 when L < 0.
+fn hard_decide(post: &[f32], out: &mut Vec<u8>) {
+    out.clear();
+    out.extend(post.iter().map(|&l| (l.to_bits() >> 31) as u8 & (l != 0.0) as u8));
+}
+
+/// Rejects NaN, clamps to ±LLR_MAX.
+fn sanitize(llr: &[f32]) -> Result<Vec<f32>> {
+    if let Some(i) = llr.iter().position(|l| l.is_nan()) {
+        return Err(LdpcError::NanLlr(i));
+    }
+    Ok(llr.iter().map(|l| l.clamp(-LLR_MAX, LLR_MAX)).collect())
+}
+
+/// `t[r] = l[(r + v) mod Z] - rm[r]`: gathers a cyclically shifted block minus old messages.
+#[inline(always)]
+pub(crate) fn gather_sub(t: &mut [f32], l: &[f32], rm: &[f32], v: usize) {
+    let z = t.len();
+    let (t0, t1) = t.split_at_mut(z - v);
+    let (r0, r1) = rm.split_at(z - v);
+    for ((o, a), b) in t0.iter_mut().zip(&l[v..z]).zip(r0) {
+        *o = *a - *b;
+    }
+    for ((o, a), b) in t1.iter_mut().zip(&l[..v]).zip(r1) {
+        *o = *a - *b;
+    }
+}
+
+/// `l[(r + v) mod Z] = t[r]` (inverse of the shift in [`gather_sub`]).
+#[inline(always)]
+pub(crate) fn scatter(l: &mut [f32], t: &[f32], v: usize) {
+    let z = t.len();
+    l[v..z].copy_from_slice(&t[..z - v]);
+    l[..v].copy_from_slice(&t[z - v..]);
+}
