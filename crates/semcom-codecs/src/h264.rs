@@ -1,0 +1,162 @@
+//! H.264/AVC (ITU-T H.264, Constrained Baseline profile) for clips of frames with Cisco's
+//! OpenH264 (built from source). Rate control: OpenH264's bitrate mode at a target bitrate
+//! (bits per second at a frame rate); the stream is Annex B (start-code delimited NAL units).
+//! Frames with odd sides are padded by edge replication to even sides (4:2:0) and cropped
+//! back on decoding when the caller passes the original size.
+
+use crate::guard::check_dims;
+use crate::{CodecError, Result, MAX_DECODE_PIXELS};
+use openh264::decoder::{Decoder, DecoderConfig};
+use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, RateControlMode};
+use openh264::formats::{RgbSliceU8, YUVBuffer, YUVSource};
+use openh264::OpenH264API;
+use semcom_core::Image;
+
+const NAME: &str = "h264";
+
+/// Longest clip accepted by the decoder (frames), to bound its output allocation.
+pub const MAX_FRAMES: usize = 100_000;
+
+/// H.264 clip codec.
+#[derive(Clone, Copy, Debug)]
+pub struct H264 {
+    /// Frames per second of the clip (sets the per-frame bit budget of the rate control).
+    pub fps: f32,
+    /// Distance between IDR frames (0 = only the first frame is intra).
+    pub intra_period: u32,
+}
+
+impl Default for H264 {
+    fn default() -> Self {
+        Self { fps: 25.0, intra_period: 0 }
+    }
+}
+
+/// An encoded clip.
+#[derive(Clone, Debug)]
+pub struct EncodedClip {
+    /// Annex B byte stream.
+    pub bytes: Vec<u8>,
+    /// Number of frames.
+    pub frames: usize,
+    /// Achieved bitrate in bits per second: bytes·8·fps/frames.
+    pub bitrate_bps: f64,
+    /// Achieved bits per pixel over the clip: bytes·8/(frames·H·W).
+    pub bpp: f64,
+}
+
+impl H264 {
+    /// Encodes `frames` (all of one size; grey or RGB) at a target bitrate in bits per second.
+    pub fn encode_clip(&self, frames: &[Image], bitrate_bps: u32) -> Result<EncodedClip> {
+        let first = frames.first().ok_or_else(|| CodecError::enc(NAME, "empty clip"))?;
+        let (w0, h0) = (first.width(), first.height());
+        if !(self.fps.is_finite() && self.fps > 0.0) || bitrate_bps == 0 {
+            return Err(CodecError::InvalidTarget(format!("{bitrate_bps} bps at {} fps", self.fps)));
+        }
+        let cfg = EncoderConfig::new()
+            .bitrate(BitRate::from_bps(bitrate_bps))
+            .max_frame_rate(FrameRate::from_hz(self.fps))
+            .rate_control_mode(RateControlMode::Bitrate)
+            .skip_frames(false)
+            .intra_frame_period(IntraFramePeriod::from_num_frames(self.intra_period));
+        let mut enc = Encoder::with_api_config(OpenH264API::from_source(), cfg)
+            .map_err(|e| CodecError::enc(NAME, e.to_string()))?;
+        let mut bytes = Vec::new();
+        for (i, f) in frames.iter().enumerate() {
+            if f.width() != w0 || f.height() != h0 {
+                return Err(CodecError::enc(NAME, format!("frame {i} has another size")));
+            }
+            let p = f.pad_to_multiple(2);
+            let (w, h) = (p.width(), p.height());
+            let yuv = if p.channels() == 3 {
+                let rgb = p.to_interleaved_u8();
+                YUVBuffer::from_rgb_source(RgbSliceU8::new(&rgb, (w, h)))
+            } else {
+                let mut v = p.to_interleaved_u8();
+                v.resize(w * h * 3 / 2, 128);
+                YUVBuffer::from_vec(v, w, h)
+            };
+            let ts = openh264::Timestamp::from_millis((i as f64 * 1000.0 / self.fps as f64) as u64);
+            let bs = enc.encode_at(&yuv, ts).map_err(|e| CodecError::enc(NAME, e.to_string()))?;
+            bs.write_vec(&mut bytes);
+        }
+        let n = frames.len();
+        let bits = bytes.len() as f64 * 8.0;
+        Ok(EncodedClip {
+            frames: n,
+            bitrate_bps: bits * self.fps as f64 / n as f64,
+            bpp: bits / (n * w0 * h0) as f64,
+            bytes,
+        })
+    }
+
+    /// Decodes an Annex B stream to frames with `channels` planes (1 = the luma plane,
+    /// 3 = RGB), cropped to `size` = (width, height) when given. Never panics on corrupt input;
+    /// undecodable NAL units are skipped (degraded output) and a stream with no frame is an error.
+    pub fn decode_clip(&self, bytes: &[u8], channels: usize, size: Option<(usize, usize)>) -> Result<Vec<Image>> {
+        let mut dec = Decoder::with_api_config(OpenH264API::from_source(), DecoderConfig::new())
+            .map_err(|e| CodecError::dec(NAME, e.to_string()))?;
+        let mut out = Vec::new();
+        for nal in openh264::nal_units(bytes) {
+            if out.len() >= MAX_FRAMES {
+                break;
+            }
+            if let Ok(Some(yuv)) = dec.decode(nal) {
+                out.push(yuv_to_image(&yuv, channels, size)?);
+            }
+        }
+        if let Ok(rest) = dec.flush_remaining() {
+            for yuv in rest.iter().take(MAX_FRAMES.saturating_sub(out.len())) {
+                out.push(yuv_to_image(yuv, channels, size)?);
+            }
+        }
+        if out.is_empty() {
+            return Err(CodecError::dec(NAME, "no frame decoded"));
+        }
+        Ok(out)
+    }
+}
+
+fn yuv_to_image(yuv: &impl YUVSource, channels: usize, size: Option<(usize, usize)>) -> Result<Image> {
+    let (w, h) = yuv.dimensions();
+    check_dims(NAME, w, h)?;
+    if w * h > MAX_DECODE_PIXELS {
+        return Err(CodecError::dec(NAME, "frame too large"));
+    }
+    let img = if channels == 1 {
+        let (ys, _, _) = yuv.strides();
+        let y = yuv.y();
+        if ys < w || y.len() < ys * (h - 1) + w {
+            return Err(CodecError::dec(NAME, "bad luma plane"));
+        }
+        let buf: Vec<u8> = (0..h).flat_map(|r| y[r * ys..r * ys + w].iter().copied()).collect();
+        Image::from_interleaved_u8(w, h, 1, &buf)?
+    } else {
+        let mut buf = vec![0u8; w * h * 3];
+        yuv_rgb(yuv, &mut buf);
+        Image::from_interleaved_u8(w, h, 3, &buf)?
+    };
+    match size {
+        Some((cw, ch)) if cw <= w && ch <= h && (cw, ch) != (w, h) => Ok(img.crop(0, 0, cw, ch)?),
+        _ => Ok(img),
+    }
+}
+
+/// BT.601 limited-range Y′CbCr 4:2:0 → RGB8 (the inverse of OpenH264's RGB→YUV).
+fn yuv_rgb(yuv: &impl YUVSource, out: &mut [u8]) {
+    let (w, h) = yuv.dimensions();
+    let (ys, us, vs) = yuv.strides();
+    let (y, u, v) = (yuv.y(), yuv.u(), yuv.v());
+    for r in 0..h {
+        for c in 0..w {
+            let yv = *y.get(r * ys + c).unwrap_or(&16) as f32;
+            let uv = *u.get((r / 2) * us + c / 2).unwrap_or(&128) as f32 - 128.0;
+            let vv = *v.get((r / 2) * vs + c / 2).unwrap_or(&128) as f32 - 128.0;
+            let yf = 1.164 * (yv - 16.0);
+            let px = [yf + 1.596 * vv, yf - 0.392 * uv - 0.813 * vv, yf + 2.017 * uv];
+            for k in 0..3 {
+                out[(r * w + c) * 3 + k] = px[k].round().clamp(0.0, 255.0) as u8;
+            }
+        }
+    }
+}
