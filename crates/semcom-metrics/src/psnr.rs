@@ -3,8 +3,8 @@
 //! samples; luma PSNR over the BT.601 `Y` plane (see [`crate::plane::luma`]). Identical images
 //! give `+∞` (the usual convention, as scikit-image).
 
-use crate::error::Result;
-use crate::plane::{pair_luma, pair_planes, Plane};
+use crate::error::{MetricsError, Result};
+use crate::plane::{check_range, check_same_shape, pair_luma};
 use crate::region::Region;
 use semcom_core::Image;
 
@@ -17,70 +17,71 @@ pub fn psnr_from_mse(mse: f64, range: f64) -> f64 {
     }
 }
 
-/// Sum of squared differences and number of samples over the selected pixels of plane pairs.
-pub(crate) fn sse(a: &[Plane], b: &[Plane], sel: Option<&[bool]>) -> (f64, usize) {
-    let mut sum = 0.0;
-    let mut n = 0usize;
-    for (pa, pb) in a.iter().zip(b) {
-        match sel {
-            None => {
-                sum += pa.data.iter().zip(&pb.data).map(|(x, y)| (x - y) * (x - y)).sum::<f64>();
-                n += pa.data.len();
-            }
-            Some(s) => {
-                for ((x, y), &m) in pa.data.iter().zip(&pb.data).zip(s) {
-                    if m {
-                        sum += (x - y) * (x - y);
-                        n += 1;
-                    }
-                }
-            }
-        }
+/// Sum of squared differences and number of samples over the selected pixels of two slices.
+fn sse_slice<T: Copy + Into<f64>>(a: &[T], b: &[T], sel: Option<&[bool]>) -> (f64, usize) {
+    match sel {
+        None => (a.iter().zip(b).map(|(&x, &y)| (x.into() - y.into()).powi(2)).sum(), a.len()),
+        Some(s) => a.iter().zip(b).zip(s).filter(|(_, &m)| m).fold((0.0, 0), |(acc, n), ((&x, &y), _)| {
+            (acc + (x.into() - y.into()).powi(2), n + 1)
+        }),
     }
-    (sum, n)
+}
+
+/// MSE over every channel's selected samples, computed from the `f32` planes in `f64`.
+fn mse_image(a: &Image, b: &Image, range: f64, sel: Option<&[bool]>) -> Result<f64> {
+    check_range(range)?;
+    check_same_shape(a, b)?;
+    let (mut s, mut n) = (0.0, 0);
+    for c in 0..a.channels() {
+        let (sc, nc) = sse_slice(a.plane(c), b.plane(c), sel);
+        s += sc;
+        n += nc;
+    }
+    if !s.is_finite() {
+        return Err(MetricsError::NonFinite("image samples"));
+    }
+    Ok(s / n as f64)
+}
+
+/// Luma MSE over the selected pixels.
+fn mse_luma(a: &Image, b: &Image, range: f64, sel: Option<&[bool]>) -> Result<f64> {
+    let (ya, yb) = pair_luma(a, b, range)?;
+    let (s, n) = sse_slice(&ya.data, &yb.data, sel);
+    Ok(s / n as f64)
 }
 
 /// Mean squared error over all `C·H·W` samples (same shape required).
 pub fn mse(a: &Image, b: &Image) -> Result<f64> {
-    let (pa, pb) = pair_planes(a, b, 1.0)?;
-    let (s, n) = sse(&pa, &pb, None);
-    Ok(s / n as f64)
+    mse_image(a, b, 1.0, None)
 }
 
 /// PSNR over all `C·H·W` samples (RGB PSNR for colour images).
 pub fn psnr(a: &Image, b: &Image, range: f64) -> Result<f64> {
-    let (pa, pb) = pair_planes(a, b, range)?;
-    let (s, n) = sse(&pa, &pb, None);
-    Ok(psnr_from_mse(s / n as f64, range))
+    Ok(psnr_from_mse(mse_image(a, b, range, None)?, range))
 }
 
 /// PSNR on BT.601 luma `Y = 0.299 R + 0.587 G + 0.114 B` (float, no rounding).
 pub fn psnr_y(a: &Image, b: &Image, range: f64) -> Result<f64> {
-    let (ya, yb) = pair_luma(a, b, range)?;
-    let (s, n) = sse(std::slice::from_ref(&ya), std::slice::from_ref(&yb), None);
-    Ok(psnr_from_mse(s / n as f64, range))
+    Ok(psnr_from_mse(mse_luma(a, b, range, None)?, range))
 }
 
 /// PSNR over the samples of all channels inside `region` (errors if the region is empty).
 pub fn psnr_masked(a: &Image, b: &Image, range: f64, region: &Region) -> Result<f64> {
-    let (pa, pb) = pair_planes(a, b, range)?;
+    check_same_shape(a, b)?;
     let sel = region.nonempty_flags(a.width(), a.height())?;
-    let (s, n) = sse(&pa, &pb, Some(&sel));
-    Ok(psnr_from_mse(s / n as f64, range))
+    Ok(psnr_from_mse(mse_image(a, b, range, Some(&sel))?, range))
 }
 
 /// Luma PSNR inside `region`: MSE = mean over the region's pixels of `(Y_a − Y_b)²`.
 pub fn psnr_y_masked(a: &Image, b: &Image, range: f64, region: &Region) -> Result<f64> {
-    let (ya, yb) = pair_luma(a, b, range)?;
+    check_same_shape(a, b)?;
     let sel = region.nonempty_flags(a.width(), a.height())?;
-    let (s, n) = sse(std::slice::from_ref(&ya), std::slice::from_ref(&yb), Some(&sel));
-    Ok(psnr_from_mse(s / n as f64, range))
+    Ok(psnr_from_mse(mse_luma(a, b, range, Some(&sel))?, range))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::MetricsError;
     use crate::region::Rect;
 
     #[test]

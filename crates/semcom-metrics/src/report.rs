@@ -4,7 +4,11 @@
 use crate::error::{MetricsError, Result};
 use crate::region::Region;
 use crate::stats::{mean_ci95, MeanCi};
-use crate::{ms_ssim, psnr, psnr_masked, psnr_y, psnr_y_masked, ssim, ssim_masked, ssim_y, ssim_y_masked};
+use crate::plane::{pair_luma, pair_planes, Plane};
+use crate::psnr::psnr_from_mse;
+use crate::ssim::{region_mean, ssim_map_plane, RADIUS, WIN};
+use crate::{ms_ssim, psnr, psnr_masked, psnr_y};
+use rayon::prelude::*;
 use semcom_core::Image;
 
 /// Named metric values of one pair, in a fixed order. A metric that does not apply (MS-SSIM on
@@ -12,8 +16,9 @@ use semcom_core::Image;
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PairMetrics {
     /// `(name, value)` pairs: `psnr`, `psnr_y`, `ssim`, `ssim_y`, `ms_ssim`, and with a region
-    /// `psnr_in`, `psnr_out`, `psnr_y_in`, `psnr_y_out`, `ssim_in`, `ssim_out`, `ssim_y_in`,
-    /// `ssim_y_out` (`_in` = inside the region, `_out` = its complement).
+    /// `psnr_in`, `psnr_out`, `psnr_y_in`, `psnr_y_out`, `ssim_in`, `ssim_y_in`, `ssim_out`,
+    /// `ssim_y_out` (`_in` = inside the region, `_out` = its complement, left out when the
+    /// region covers the whole image).
     pub values: Vec<(&'static str, f64)>,
 }
 
@@ -24,41 +29,68 @@ impl PairMetrics {
     }
 }
 
-/// Keeps `Ok` values, drops "does not apply" errors (too small / empty region), forwards others.
-fn optional(r: Result<f64>) -> Result<Option<f64>> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(MetricsError::TooSmall(_)) | Err(MetricsError::EmptyRegion) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// All image metrics of a pair with data range `range`, plus region/complement metrics when a
-/// region is given. Shape mismatches and non-finite samples are errors.
+/// region is given. Shape mismatches, non-finite samples and an empty region are errors. Each
+/// SSIM map (per channel and luma) is computed once and averaged over the border-cropped
+/// interior, the region and its complement, so the values equal [`ssim()`](crate::ssim()),
+/// [`ssim_masked`](crate::ssim_masked), … exactly.
 pub fn compare_images(a: &Image, b: &Image, range: f64, region: Option<&Region>) -> Result<PairMetrics> {
-    let mut values = vec![("psnr", psnr(a, b, range)?), ("psnr_y", psnr_y(a, b, range)?)];
-    let mut push = |name, r: Result<f64>| -> Result<()> {
-        if let Some(v) = optional(r)? {
-            values.push((name, v));
-        }
-        Ok(())
+    let (pa, pb) = pair_planes(a, b, range)?;
+    let (ya, yb) = pair_luma(a, b, range)?;
+    let (w, h) = (a.width(), a.height());
+    let sel = match region {
+        Some(r) => Some((r.nonempty_flags(w, h)?, r.complement().flags(w, h)?)),
+        None => None,
     };
-    push("ssim", ssim(a, b, range))?;
-    push("ssim_y", ssim_y(a, b, range))?;
-    push("ms_ssim", ms_ssim(a, b, range))?;
-    if let Some(r) = region {
-        if r.nonempty_flags(a.width(), a.height()).is_err() {
-            return Err(MetricsError::EmptyRegion);
+    let mut values = vec![("psnr", psnr(a, b, range)?), ("psnr_y", psnr_y(a, b, range)?)];
+    let ssim_ok = w >= WIN && h >= WIN;
+    let maps: Vec<Plane> = if ssim_ok {
+        let mut m: Vec<Plane> = pa.par_iter().zip(pb.par_iter()).map(|(x, y)| ssim_map_plane(x, y, range)).collect();
+        m.push(ssim_map_plane(&ya, &yb, range));
+        m
+    } else {
+        Vec::new()
+    };
+    // Mean over colour channels and luma of the region mean of the SSIM map.
+    let ssim_pair = |f: &[bool]| -> (f64, f64) {
+        let c = maps.len() - 1;
+        (maps[..c].iter().map(|m| region_mean(m, f)).sum::<f64>() / c as f64, region_mean(&maps[c], f))
+    };
+    if ssim_ok {
+        let (s, sy) = ssim_pair(&Region::Interior { margin: RADIUS }.flags(w, h)?);
+        values.push(("ssim", s));
+        values.push(("ssim_y", sy));
+    }
+    match ms_ssim(a, b, range) {
+        Ok(v) => values.push(("ms_ssim", v)),
+        Err(MetricsError::TooSmall(_)) => {}
+        Err(e) => return Err(e),
+    }
+    if let Some((inside, outside)) = sel {
+        let mse_y = |f: &[bool]| -> f64 {
+            let (s, n) = ya.data.iter().zip(&yb.data).zip(f).filter(|(_, &m)| m).fold((0.0, 0usize), |(s, n), ((x, y), _)| (s + (x - y) * (x - y), n + 1));
+            s / n as f64
+        };
+        let has_out = outside.iter().any(|&v| v);
+        let r = region.ok_or(MetricsError::EmptyRegion)?;
+        values.push(("psnr_in", psnr_masked(a, b, range, r)?));
+        if has_out {
+            values.push(("psnr_out", psnr_masked(a, b, range, &r.complement())?));
         }
-        let c = r.complement();
-        push("psnr_in", psnr_masked(a, b, range, r))?;
-        push("psnr_out", psnr_masked(a, b, range, &c))?;
-        push("psnr_y_in", psnr_y_masked(a, b, range, r))?;
-        push("psnr_y_out", psnr_y_masked(a, b, range, &c))?;
-        push("ssim_in", ssim_masked(a, b, range, r))?;
-        push("ssim_out", ssim_masked(a, b, range, &c))?;
-        push("ssim_y_in", ssim_y_masked(a, b, range, r))?;
-        push("ssim_y_out", ssim_y_masked(a, b, range, &c))?;
+        values.push(("psnr_y_in", psnr_from_mse(mse_y(&inside), range)));
+        if has_out {
+            values.push(("psnr_y_out", psnr_from_mse(mse_y(&outside), range)));
+        }
+        if ssim_ok {
+            let (si, syi) = ssim_pair(&inside);
+            values.push(("ssim_in", si));
+            values.push(("ssim_y_in", syi));
+            if has_out {
+                let (so, syo) = ssim_pair(&outside);
+                values.push(("ssim_out", so));
+                values.push(("ssim_y_out", syo));
+            }
+        }
     }
     Ok(PairMetrics { values })
 }
@@ -100,6 +132,20 @@ mod tests {
         assert!(m.get("ms_ssim").is_none(), "48x32 is too small for MS-SSIM");
         assert!(m.get("ssim_y_out").is_some());
         assert_eq!(m.values.len(), 4 + 8);
+        let c_ = r.complement();
+        let want = [
+            ("psnr", crate::psnr(&a, &c, 1.0).unwrap()),
+            ("ssim", crate::ssim(&a, &c, 1.0).unwrap()),
+            ("ssim_y", crate::ssim_y(&a, &c, 1.0).unwrap()),
+            ("psnr_y_out", crate::psnr_y_masked(&a, &c, 1.0, &c_).unwrap()),
+            ("ssim_in", crate::ssim_masked(&a, &c, 1.0, &r).unwrap()),
+            ("ssim_y_out", crate::ssim_y_masked(&a, &c, 1.0, &c_).unwrap()),
+        ];
+        for (name, v) in want {
+            assert!((m.get(name).unwrap() - v).abs() < 1e-12, "{name}");
+        }
+        let whole = compare_images(&a, &c, 1.0, Some(&Region::All)).unwrap();
+        assert!(whole.get("psnr_out").is_none() && whole.get("ssim_in").is_some());
         let s = summarize(&[m.clone(), compare_images(&a, &b, 1.0, Some(&r)).unwrap()]);
         assert_eq!(s[0].0, "psnr");
         assert_eq!(s[0].1.unwrap().n, 2);

@@ -70,41 +70,66 @@ impl Moments {
 
 /// "Valid" separable Gaussian filtering of x, y, x², y², xy: calls `f(row, moments)` for each
 /// of the `(h − 10)` output rows of width `w − 10`. Needs `w, h ≥ 11` (checked by callers).
+///
+/// The kernel is compiled twice (baseline and AVX2); both perform the same IEEE operations in
+/// the same order (no FMA contraction), so results do not depend on the CPU.
 pub(crate) fn moments_valid(x: &Plane, y: &Plane, mut f: impl FnMut(usize, &Moments)) {
     let win = gaussian_window();
-    let w = x.w;
-    let ow = w - 2 * RADIUS;
-    let mut v = Moments::zeros(w);
-    let mut out = Moments::zeros(ow);
+    let mut v = Moments::zeros(x.w);
+    let mut out = Moments::zeros(x.w - 2 * RADIUS);
+    #[cfg(target_arch = "x86_64")]
+    let avx2 = std::arch::is_x86_feature_detected!("avx2");
     for r in 0..x.h - 2 * RADIUS {
-        // Vertical pass: 5 weighted row sums.
-        let (v0, v1, v2, v3, v4) = (&mut v.mx[..w], &mut v.my[..w], &mut v.xx[..w], &mut v.yy[..w], &mut v.xy[..w]);
-        v0.fill(0.0);
-        v1.fill(0.0);
-        v2.fill(0.0);
-        v3.fill(0.0);
-        v4.fill(0.0);
-        for (k, &wk) in win.iter().enumerate() {
-            let xr = &x.row(r + k)[..w];
-            let yr = &y.row(r + k)[..w];
-            for i in 0..w {
-                let (a, b) = (xr[i], yr[i]);
-                let (wa, wb) = (wk * a, wk * b);
-                v0[i] += wa;
-                v1[i] += wb;
-                v2[i] += wa * a;
-                v3[i] += wb * b;
-                v4[i] += wa * b;
-            }
+        #[cfg(target_arch = "x86_64")]
+        if avx2 {
+            // SAFETY: the CPU supports AVX2 (checked above).
+            unsafe { row_moments_avx2(x, y, r, &win, &mut v, &mut out) };
+            f(r, &out);
+            continue;
         }
-        // Horizontal pass, using the window's symmetry w[k] = w[10 − k].
-        for (src, dst) in [(&v.mx, &mut out.mx), (&v.my, &mut out.my), (&v.xx, &mut out.xx), (&v.yy, &mut out.yy), (&v.xy, &mut out.xy)] {
-            hfilter(src, dst, &win);
-        }
+        row_moments(x, y, r, &win, &mut v, &mut out);
         f(r, &out);
     }
 }
 
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn row_moments_avx2(x: &Plane, y: &Plane, r: usize, win: &[f64; WIN], v: &mut Moments, out: &mut Moments) {
+    row_moments(x, y, r, win, v, out)
+}
+
+/// Output row `r`: vertical pass (5 weighted row sums), then horizontal pass.
+#[inline(always)]
+fn row_moments(x: &Plane, y: &Plane, r: usize, win: &[f64; WIN], v: &mut Moments, out: &mut Moments) {
+    let w = x.w;
+    let (v0, v1, v2, v3, v4) = (&mut v.mx[..w], &mut v.my[..w], &mut v.xx[..w], &mut v.yy[..w], &mut v.xy[..w]);
+    v0.fill(0.0);
+    v1.fill(0.0);
+    v2.fill(0.0);
+    v3.fill(0.0);
+    v4.fill(0.0);
+    for (k, &wk) in win.iter().enumerate() {
+        let xr = &x.row(r + k)[..w];
+        let yr = &y.row(r + k)[..w];
+        for i in 0..w {
+            let (a, b) = (xr[i], yr[i]);
+            let (wa, wb) = (wk * a, wk * b);
+            v0[i] += wa;
+            v1[i] += wb;
+            v2[i] += wa * a;
+            v3[i] += wb * b;
+            v4[i] += wa * b;
+        }
+    }
+    hfilter(&v.mx, &mut out.mx, win);
+    hfilter(&v.my, &mut out.my, win);
+    hfilter(&v.xx, &mut out.xx, win);
+    hfilter(&v.yy, &mut out.yy, win);
+    hfilter(&v.xy, &mut out.xy, win);
+}
+
+/// Horizontal "valid" filtering using the window's symmetry `w[k] = w[10 − k]`.
+#[inline(always)]
 fn hfilter(src: &[f64], dst: &mut [f64], win: &[f64; WIN]) {
     let ow = dst.len();
     let c = &src[RADIUS..RADIUS + ow];
@@ -141,23 +166,25 @@ fn ssim_plane(x: &Plane, y: &Plane, range: f64) -> f64 {
     sum / ((x.w - 2 * RADIUS) * (x.h - 2 * RADIUS)) as f64
 }
 
+/// Index of padded position `i` (may be negative or ≥ n) under half-sample symmetric
+/// reflection with period `2n` (scipy `mode='reflect'`, numpy `'symmetric'`).
+fn reflect(i: isize, n: usize) -> usize {
+    let m = i.rem_euclid(2 * n as isize) as usize;
+    if m >= n {
+        2 * n - 1 - m
+    } else {
+        m
+    }
+}
+
 /// Pads a plane by `RADIUS` on every side with half-sample symmetric reflection (`d c b a | a b c d`).
 fn pad_reflect(p: &Plane) -> Plane {
-    let (w, h) = (p.w, p.h);
-    let (pw, ph) = (w + 2 * RADIUS, h + 2 * RADIUS);
-    let idx = |i: isize, n: usize| -> usize {
-        let period = 2 * n as isize;
-        let m = i.rem_euclid(period) as usize;
-        if m >= n {
-            2 * n - 1 - m
-        } else {
-            m
-        }
-    };
+    let (pw, ph) = (p.w + 2 * RADIUS, p.h + 2 * RADIUS);
+    let cols: Vec<usize> = (0..pw).map(|xx| reflect(xx as isize - RADIUS as isize, p.w)).collect();
     let mut data = Vec::with_capacity(pw * ph);
     for yy in 0..ph {
-        let row = p.row(idx(yy as isize - RADIUS as isize, h));
-        data.extend((0..pw).map(|xx| row[idx(xx as isize - RADIUS as isize, w)]));
+        let row = p.row(reflect(yy as isize - RADIUS as isize, p.h));
+        data.extend(cols.iter().map(|&c| row[c]));
     }
     Plane { w: pw, h: ph, data }
 }
@@ -174,7 +201,7 @@ pub(crate) fn ssim_map_plane(x: &Plane, y: &Plane, range: f64) -> Plane {
     Plane { w: x.w, h: x.h, data }
 }
 
-fn region_mean(map: &Plane, sel: &[bool]) -> f64 {
+pub(crate) fn region_mean(map: &Plane, sel: &[bool]) -> f64 {
     let (mut s, mut n) = (0.0, 0usize);
     for (&v, &m) in map.data.iter().zip(sel) {
         if m {
