@@ -1,1 +1,23 @@
-//! Pretrained helper networks: ESPNet, YOLOv5n, SpyNet-style flow, LPIPS, FID/Inception
+//! # semcom-zoo
+//!
+//! Pretrained helper networks ported to LibTorch (tch-rs), each checked numerically against the
+//! reference outputs in `shared/models/`:
+//!
+//! * [`espnet`]: ESPNet (p=2, q=8) segmenter, CamVid and Cityscapes decoders; [`miou`] for its evaluation.
+//! * [`yolo`]: YOLOv5n detector (letterbox, decoding, NMS).
+//! * [`flow`]: a SpyNet-style coarse-to-fine optical-flow network, trained here (unsupervised).
+//! * [`lpips`]: LPIPS v0.1 (AlexNet / VGG16 features + linear heads).
+//! * [`inception`]: Inception-v3 pool3 features for FID, with [`inception::fid`].
+//!
+//! Weights are never downloaded: every loader takes a path or looks in `$SEMCOM_MODELS`
+//! ([`weights::models_dir`]) and fails with [`ZooError::MissingWeights`] naming the file.
+
+pub mod error;
+pub mod espnet;
+pub(crate) mod layers;
+pub mod miou;
+pub mod resize;
+pub mod yolo;
+pub mod weights;
+
+pub use error::{Result, ZooError};
