@@ -4,6 +4,8 @@
 //! name and [`registry::SchemeOptions`].
 
 pub mod registry;
+pub mod separation;
 pub mod softcast;
+pub mod transform;
 
 pub use registry::{available, build, SchemeInfo, SchemeOptions};
