@@ -26,6 +26,20 @@ pub fn add_awgn(x: &[Complex32], n0: f64, base: u64) -> Vec<Complex32> {
     })
 }
 
+/// The noise samples n ~ CN(0, N0) that [`Awgn`]'s `transmit_symbols` would add to `n`
+/// symbols with the same generator state (it consumes one `u64` from `rng` as the base seed,
+/// then chunk c of 16384 symbols draws re, im per symbol from
+/// `rng_for(derive_seed(base, [c]), 0)`). For training paths that must reproduce the
+/// simulation path exactly.
+pub fn awgn_noise(n: usize, snr_db: f64, rng: &mut SemRng) -> Result<Vec<Complex32>> {
+    check_snr_db(snr_db)?;
+    Ok(add_awgn(
+        &vec![Complex32::new(0.0, 0.0); n],
+        noise_var(snr_db),
+        base_seed(rng),
+    ))
+}
+
 /// Real AWGN for real-valued signals at the same convention: each real sample is half of a
 /// complex channel use (average power 1/2 per real for P = 1), so the noise is N(0, N0/2)
 /// per sample, N0 = 10^(−SNR/10). Equivalent to pairing the reals with
@@ -55,5 +69,29 @@ impl ChannelModel for Awgn {
             csi: vec![],
             noise_var: vec![n0 as f32],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use semcom_core::rng::rng_for;
+
+    #[test]
+    fn noise_helper_reproduces_the_channel() {
+        let x: Vec<Complex32> = (0..40_000)
+            .map(|i| Complex32::new((i % 3) as f32 - 1.0, 0.5))
+            .collect();
+        let Received::Symbols { y, .. } =
+            Awgn.transmit_symbols(&x, 3.0, &mut rng_for(4, 1)).unwrap()
+        else {
+            panic!("symbols")
+        };
+        let n = awgn_noise(x.len(), 3.0, &mut rng_for(4, 1)).unwrap();
+        assert!(x
+            .iter()
+            .zip(&y)
+            .zip(&n)
+            .all(|((a, b), c)| (b - a - c).norm() < 1e-6));
     }
 }
