@@ -8,6 +8,7 @@ use crate::error::{guard, Result, ZooError};
 use crate::layers::{Bn, Conv, ConvSpec, PRelu, Up2};
 use crate::weights::{resolve, Weights};
 use semcom_core::Image;
+use semcom_metrics::segmentation::ConfusionMatrix;
 use std::path::Path;
 use tch::Tensor;
 
@@ -352,6 +353,10 @@ pub fn overlay(img: &Image, labels: &[u8], palette: &[[u8; 3]], alpha: f32) -> R
 }
 
 
+fn metrics_err(e: semcom_metrics::MetricsError) -> ZooError {
+    ZooError::InvalidInput(e.to_string())
+}
+
 /// Evaluates on a CamVid-layout folder (`test/*.{png,webp}` + `testannot/<stem>.png`): one
 /// confusion matrix over all pixels, ground-truth void (11) ignored (README protocol).
 /// `progress(done, total)` is called after each image.
@@ -359,7 +364,7 @@ pub fn eval_camvid(
     net: &Espnet,
     dir: &Path,
     mut progress: impl FnMut(usize, usize),
-) -> Result<crate::miou::ConfusionMatrix> {
+) -> Result<ConfusionMatrix> {
     let test = dir.join("test");
     let rd = std::fs::read_dir(&test).map_err(|source| ZooError::Io { path: test.display().to_string(), source })?;
     let mut files: Vec<_> = rd
@@ -370,7 +375,8 @@ pub fn eval_camvid(
     if files.is_empty() {
         return Err(ZooError::InvalidInput(format!("no images in {}", test.display())));
     }
-    let mut cm = crate::miou::ConfusionMatrix::new(net.model().classes() as usize);
+    let k = net.model().classes() as usize;
+    let mut cm = ConfusionMatrix::new(k, Some(11)).map_err(metrics_err)?;
     for (i, f) in files.iter().enumerate() {
         let stem = f.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
         let img = Image::load(f)?;
@@ -380,7 +386,10 @@ pub fn eval_camvid(
         }
         let truth: Vec<u8> = gt.data().iter().map(|v| (v * 255.0).round() as u8).collect();
         let pred = net.segment(&img)?;
-        cm.add(&truth, &pred, Some(11))?;
+        if truth.iter().any(|&t| t as usize >= k) {
+            return Err(ZooError::InvalidInput(format!("annotation of {stem} has labels outside 0..{k}")));
+        }
+        cm.add(&truth, &pred).map_err(metrics_err)?;
         progress(i + 1, files.len());
     }
     Ok(cm)

@@ -10,7 +10,7 @@ pub(crate) struct Conv {
     w: Tensor,
     b: Option<Tensor>,
     stride: i64,
-    pad: i64,
+    pad: [i64; 2],
     dil: i64,
 }
 
@@ -19,18 +19,24 @@ pub(crate) struct Conv {
 pub(crate) struct ConvSpec {
     pub cin: i64,
     pub cout: i64,
-    pub k: i64,
+    /// Kernel (height, width).
+    pub k: (i64, i64),
     pub stride: i64,
     pub dil: i64,
     pub bias: bool,
     /// Explicit padding (None = "same" padding `(k-1)/2·dil`).
-    pub pad: Option<i64>,
+    pub pad: Option<(i64, i64)>,
 }
 
 impl ConvSpec {
     /// A bias-free "same" conv.
     pub fn new(cin: i64, cout: i64, k: i64) -> Self {
-        Self { cin, cout, k, stride: 1, dil: 1, bias: false, pad: None }
+        Self { cin, cout, k: (k, k), stride: 1, dil: 1, bias: false, pad: None }
+    }
+    /// A rectangular `kh×kw` kernel ("same" padding per axis unless set).
+    pub fn rect(mut self, kh: i64, kw: i64) -> Self {
+        self.k = (kh, kw);
+        self
     }
     pub fn stride(mut self, s: i64) -> Self {
         self.stride = s;
@@ -45,7 +51,7 @@ impl ConvSpec {
         self
     }
     pub fn pad(mut self, p: i64) -> Self {
-        self.pad = Some(p);
+        self.pad = Some((p, p));
         self
     }
 }
@@ -53,19 +59,19 @@ impl ConvSpec {
 impl Conv {
     /// Loads `<prefix>weight` (and `<prefix>bias`) for `spec`.
     pub fn load(w: &Weights, prefix: &str, spec: ConvSpec) -> Result<Self> {
-        let weight = w.get(&format!("{prefix}weight"), &[spec.cout, spec.cin, spec.k, spec.k])?;
+        let weight = w.get(&format!("{prefix}weight"), &[spec.cout, spec.cin, spec.k.0, spec.k.1])?;
         let b = if spec.bias { Some(w.get(&format!("{prefix}bias"), &[spec.cout])?) } else { None };
         Ok(Self::from_tensors(weight, b, spec))
     }
 
     /// From tensors already checked.
     pub fn from_tensors(w: Tensor, b: Option<Tensor>, spec: ConvSpec) -> Self {
-        let pad = spec.pad.unwrap_or((spec.k - 1) / 2 * spec.dil);
-        Self { w, b, stride: spec.stride, pad, dil: spec.dil }
+        let (ph, pw) = spec.pad.unwrap_or(((spec.k.0 - 1) / 2 * spec.dil, (spec.k.1 - 1) / 2 * spec.dil));
+        Self { w, b, stride: spec.stride, pad: [ph, pw], dil: spec.dil }
     }
 
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        x.conv2d(&self.w, self.b.as_ref(), [self.stride], [self.pad], [self.dil], 1)
+        x.conv2d(&self.w, self.b.as_ref(), [self.stride], self.pad, [self.dil], 1)
     }
 }
 
@@ -118,4 +124,33 @@ impl PRelu {
 /// Planar `[0,1]` image to a `1×C×H×W` float tensor.
 pub(crate) fn image_tensor(img: &semcom_core::Image) -> Tensor {
     Tensor::from_slice(img.data()).view([1, img.channels() as i64, img.height() as i64, img.width() as i64])
+}
+
+/// A tensor of `shape` with values `U(−bound, bound)` drawn from `rng` (initialisation and
+/// stand-in weights; every draw comes from the caller's seeded generator).
+pub(crate) fn uniform(shape: &[i64], bound: f32, rng: &mut semcom_core::rng::SemRng) -> Tensor {
+    use rand::Rng;
+    let n: i64 = shape.iter().product();
+    let v: Vec<f32> = (0..n).map(|_| if bound > 0.0 { rng.random_range(-bound..bound) } else { 0.0 }).collect();
+    Tensor::from_slice(&v).view(shape)
+}
+
+/// Stand-in weights for a list of (name, shape): He-uniform for rank-4 conv weights
+/// (`bound = √(6/fan_in)`), ones for BN `weight`/`running_var`, zeros for other vectors.
+pub(crate) fn stand_in(list: Vec<(String, Vec<i64>)>, rng: &mut semcom_core::rng::SemRng) -> crate::weights::Weights {
+    let tensors = list
+        .into_iter()
+        .map(|(n, s)| {
+            let t = if s.len() == 4 {
+                let fan_in: i64 = s[1..].iter().product::<i64>().max(1);
+                uniform(&s, (6.0 / fan_in as f32).sqrt(), rng)
+            } else if n.ends_with("running_var") || (n.ends_with(".weight") && n.contains("bn")) {
+                Tensor::ones(s.as_slice(), (tch::Kind::Float, tch::Device::Cpu))
+            } else {
+                uniform(&s, 0.05, rng)
+            };
+            (n, t)
+        })
+        .collect();
+    crate::weights::Weights::from_tensors("<stand-in>", tensors)
 }

@@ -3,7 +3,8 @@
 //! Pretrained helper networks ported to LibTorch (tch-rs), each checked numerically against the
 //! reference outputs in `shared/models/`:
 //!
-//! * [`espnet`]: ESPNet (p=2, q=8) segmenter, CamVid and Cityscapes decoders; [`miou`] for its evaluation.
+//! * [`espnet`]: ESPNet (p=2, q=8) segmenter, CamVid and Cityscapes decoders, CamVid mIoU evaluation
+//!   (with `semcom_metrics::segmentation::ConfusionMatrix`).
 //! * [`yolo`]: YOLOv5n detector (letterbox, decoding, NMS).
 //! * [`flow`]: a SpyNet-style coarse-to-fine optical-flow network, trained here (unsupervised).
 //! * [`lpips`]: LPIPS v0.1 (AlexNet / VGG16 features + linear heads).
@@ -14,10 +15,15 @@
 
 pub mod error;
 pub mod espnet;
+pub mod flow;
+pub mod flow_train;
+pub mod inception;
 pub(crate) mod layers;
-pub mod miou;
+pub mod lpips;
 pub mod resize;
 pub mod yolo;
 pub mod weights;
 
 pub use error::{Result, ZooError};
+/// Re-export of `tch`, so that callers (the CLI) need no direct dependency.
+pub use tch;

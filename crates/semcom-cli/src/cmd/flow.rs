@@ -1,12 +1,168 @@
-//! `semcom flow` (not implemented yet).
+//! `semcom flow`: train or run the SpyNet-style flow network (`semcom_zoo::flow`).
 
 use crate::Global;
+use anyhow::Context;
+use semcom_core::Image;
+use semcom_zoo::flow::{flow_to_image, write_flo, FlowNet, FlowNetConfig};
+use semcom_zoo::flow_train::{load_sequence, train, Sequence, TrainConfig};
+use std::path::{Path, PathBuf};
+
+/// Default location of the project's trained flow weights (relative to the repository root).
+pub const DEFAULT_WEIGHTS: &str = "weights/flow/spynet_small.safetensors";
 
 /// Arguments.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Sub,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Sub {
+    /// Train the flow network (unsupervised photometric + smoothness loss) on frame folders/pairs.
+    Train(TrainArgs),
+    /// Estimate the flow from IMG1 to IMG2; writes flow.flo, flow.png (colour) and stats.
+    Run(RunArgs),
+}
+
+/// `semcom flow train`.
+#[derive(clap::Args, Debug)]
+struct TrainArgs {
+    /// Folders of consecutive frames (sorted by name), repeatable.
+    #[arg(long = "data")]
+    data: Vec<PathBuf>,
+    /// Two-frame pairs, repeatable: `--pair A.png B.png`.
+    #[arg(long = "pair", num_args = 2)]
+    pair: Vec<PathBuf>,
+    /// Optimiser steps.
+    #[arg(long, default_value_t = 400)]
+    steps: usize,
+    /// Pairs per step.
+    #[arg(long, default_value_t = 4)]
+    batch: usize,
+    /// Crop WxH (multiples of 32).
+    #[arg(long, default_value = "288x224")]
+    crop: String,
+    /// Adam learning rate.
+    #[arg(long, default_value_t = 1e-3)]
+    lr: f64,
+    /// Smoothness weight.
+    #[arg(long, default_value_t = 0.5)]
+    smooth: f64,
+    /// Largest frame gap.
+    #[arg(long, default_value_t = 3)]
+    max_gap: usize,
+    /// Seed (initialisation and data order).
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// LibTorch intra-op threads.
+    #[arg(long, default_value_t = 2)]
+    threads: i32,
+    /// Output weights file.
+    #[arg(short = 'o', long, default_value = DEFAULT_WEIGHTS)]
+    out: PathBuf,
+    /// Continue from these weights instead of a fresh initialisation.
+    #[arg(long)]
+    init: Option<PathBuf>,
+}
+
+/// `semcom flow run`.
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// First frame.
+    img1: PathBuf,
+    /// Second frame.
+    img2: PathBuf,
+    /// Weights (default: weights/flow/spynet_small.safetensors).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Output directory.
+    #[arg(short = 'o', long)]
+    out: PathBuf,
+}
 
 /// Runs the command.
-pub fn run(_args: &Args, _g: &Global) -> anyhow::Result<()> {
-    anyhow::bail!("'flow' is not implemented yet")
+pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
+    match &args.cmd {
+        Sub::Train(a) => run_train(a, g),
+        Sub::Run(a) => run_flow(a, g),
+    }
+}
+
+fn parse_crop(s: &str) -> anyhow::Result<(usize, usize)> {
+    let (w, h) = s.split_once('x').context("--crop must be WxH")?;
+    let (w, h): (usize, usize) = (w.parse()?, h.parse()?);
+    anyhow::ensure!(w % 32 == 0 && h % 32 == 0 && w >= 32 && h >= 32, "--crop sides must be positive multiples of 32");
+    Ok((w, h))
+}
+
+fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
+    semcom_zoo::tch::set_num_threads(a.threads.max(1));
+    let cfg = TrainConfig {
+        steps: a.steps,
+        batch: a.batch,
+        crop: parse_crop(&a.crop)?,
+        max_gap: a.max_gap,
+        lr: a.lr,
+        smooth: a.smooth,
+        seed: a.seed,
+    };
+    let mut seqs = Vec::new();
+    for d in &a.data {
+        seqs.push(load_sequence(d, 10_000)?);
+    }
+    for p in a.pair.chunks(2) {
+        let files: Vec<&Path> = p.iter().map(|x| x.as_path()).collect();
+        seqs.push(Sequence::from_files(&files)?);
+    }
+    anyhow::ensure!(!seqs.is_empty(), "give training frames with --data DIR or --pair A B");
+    let mut net = match &a.init {
+        Some(p) => FlowNet::load(p)?,
+        None => FlowNet::new(FlowNetConfig::default(), &mut semcom_core::rng::rng_for(a.seed, 7))?,
+    };
+    let frames: usize = seqs.iter().map(|s| s.frames.len()).sum();
+    eprintln!("training flow net ({} parameters) on {} sequences, {frames} frames", net.parameters(), seqs.len());
+    let bar = indicatif::ProgressBar::new(cfg.steps as u64);
+    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]")?);
+    let start = std::time::Instant::now();
+    let mut ema = f64::NAN;
+    let losses = train(&mut net, &seqs, &cfg, &mut |step, loss| {
+        ema = if ema.is_nan() { loss } else { 0.95 * ema + 0.05 * loss };
+        bar.set_position(step as u64 + 1);
+        bar.set_message(format!("loss {ema:.4}"));
+    })?;
+    bar.finish_and_clear();
+    net.save(&a.out)?;
+    let secs = start.elapsed().as_secs_f64();
+    let first = losses.iter().take(20).sum::<f64>() / losses.len().clamp(1, 20) as f64;
+    let last = losses.iter().rev().take(20).sum::<f64>() / losses.len().clamp(1, 20) as f64;
+    if g.json {
+        println!("{}", serde_json::json!({"out": a.out, "steps": cfg.steps, "seconds": secs, "loss_first20": first, "loss_last20": last, "parameters": net.parameters()}));
+    } else {
+        println!("saved {} after {} steps in {secs:.0} s; loss {first:.4} -> {last:.4}", a.out.display(), cfg.steps);
+    }
+    Ok(())
+}
+
+fn run_flow(a: &RunArgs, g: &Global) -> anyhow::Result<()> {
+    let wpath = a.weights.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_WEIGHTS));
+    anyhow::ensure!(wpath.is_file(), "missing flow weights {} (pass --weights PATH)", wpath.display());
+    let net = FlowNet::load(&wpath)?;
+    let i1 = Image::load(&a.img1)?;
+    let i2 = Image::load(&a.img2)?;
+    let flow = net.estimate(&i1, &i2)?;
+    std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
+    write_flo(&a.out.join("flow.flo"), &flow)?;
+    flow_to_image(&flow, None)?.save(a.out.join("flow.png"))?;
+    let u = flow.get(0).mean(semcom_zoo::tch::Kind::Float).double_value(&[]);
+    let v = flow.get(1).mean(semcom_zoo::tch::Kind::Float).double_value(&[]);
+    let mag = flow.square().sum_dim_intlist([0i64].as_slice(), false, semcom_zoo::tch::Kind::Float).sqrt();
+    let (mm, mx) = (mag.mean(semcom_zoo::tch::Kind::Float).double_value(&[]), mag.max().double_value(&[]));
+    if g.json {
+        println!("{}", serde_json::json!({"mean_u": u, "mean_v": v, "mean_magnitude": mm, "max_magnitude": mx, "flo": a.out.join("flow.flo"), "png": a.out.join("flow.png")}));
+    } else {
+        println!("mean flow (u, v) = ({u:.3}, {v:.3}) px, mean |flow| {mm:.3} px, max {mx:.2} px");
+        println!("wrote {}/flow.flo and flow.png", a.out.display());
+    }
+    Ok(())
 }
