@@ -8,7 +8,6 @@
 //! `tch::manual_seed`), except [`awgn_from_rng`], which draws exactly like `semcom-channel`.
 
 use crate::error::{NnError, Result};
-use rand_distr::{Distribution, StandardNormal};
 use semcom_core::rng::SemRng;
 use serde::{Deserialize, Serialize};
 use tch::{Kind, Tensor};
@@ -119,13 +118,14 @@ impl ChannelSpec {
     }
 }
 
-/// AWGN drawn from a [`SemRng`] in exactly the order of `semcom_channel::Awgn`
-/// (per complex use: re then im, N(0, N0/2) each), item after item. Not differentiable
-/// with respect to the noise; used to check and reproduce the simulation path.
+/// AWGN drawn from a [`SemRng`] exactly as `semcom_channel::Awgn` draws it for the symbols of
+/// `x` (all items of the batch read as one sequence of complex uses, re/im pairs in order):
+/// the same generator state gives the same noise as the simulation path. Not differentiable
+/// with respect to the noise.
 pub fn awgn_from_rng(x: &Tensor, snr_db: f64, rng: &mut SemRng) -> Result<Tensor> {
     let n = x.numel();
-    let s = (noise_var(snr_db) / 2.0).sqrt() as f32;
-    let noise: Vec<f32> = (0..n).map(|_| s * Distribution::<f32>::sample(&StandardNormal, rng)).collect();
-    let noise = Tensor::from_slice(&noise).to_device(x.device()).reshape(x.size());
+    let noise = semcom_channel::awgn::awgn_noise(n.div_ceil(2), snr_db, rng)?;
+    let reals = semcom_core::chain::complex_to_reals(&noise, n);
+    let noise = Tensor::from_slice(&reals).to_device(x.device()).reshape(x.size());
     Ok(x + noise)
 }
