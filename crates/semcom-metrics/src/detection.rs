@@ -34,11 +34,16 @@ impl Box {
     }
 
     fn check(&self) -> Result<()> {
-        if ![self.x0, self.y0, self.x1, self.y1].iter().all(|v| v.is_finite()) {
+        if ![self.x0, self.y0, self.x1, self.y1]
+            .iter()
+            .all(|v| v.is_finite())
+        {
             return Err(MetricsError::NonFinite("box corners"));
         }
         if self.x1 < self.x0 || self.y1 < self.y0 {
-            return Err(MetricsError::InvalidParameter(format!("box {self:?} has x1 < x0 or y1 < y0")));
+            return Err(MetricsError::InvalidParameter(format!(
+                "box {self:?} has x1 < x0 or y1 < y0"
+            )));
         }
         Ok(())
     }
@@ -99,17 +104,26 @@ fn check_threshold(t: f64) -> Result<()> {
     if t > 0.0 && t <= 1.0 {
         Ok(())
     } else {
-        Err(MetricsError::InvalidParameter(format!("IoU threshold {t} (expected 0 < t ≤ 1)")))
+        Err(MetricsError::InvalidParameter(format!(
+            "IoU threshold {t} (expected 0 < t ≤ 1)"
+        )))
     }
 }
 
 /// Single-class AP: every detection and ground truth is taken as one class (`class` fields are
 /// ignored; filter first, or use [`mean_average_precision`]). No detection gives 0; no ground
 /// truth is an error (AP undefined).
-pub fn average_precision(dets: &[Detection], gts: &[GroundTruth], iou_threshold: f64, method: ApMethod) -> Result<f64> {
+pub fn average_precision(
+    dets: &[Detection],
+    gts: &[GroundTruth],
+    iou_threshold: f64,
+    method: ApMethod,
+) -> Result<f64> {
     check_threshold(iou_threshold)?;
     if gts.is_empty() {
-        return Err(MetricsError::EmptySet("no ground-truth box: AP undefined".into()));
+        return Err(MetricsError::EmptySet(
+            "no ground-truth box: AP undefined".into(),
+        ));
     }
     for d in dets {
         d.bbox.check()?;
@@ -161,12 +175,21 @@ pub fn average_precision(dets: &[Detection], gts: &[GroundTruth], iou_threshold:
 
 /// All-point interpolation: `Σ (r_{i+1} − r_i) · max_{j ≥ i+1} p_j` with sentinels (0, 0), (1, 0).
 fn all_point(rec: &[f64], prec: &[f64]) -> f64 {
-    let mrec: Vec<f64> = std::iter::once(0.0).chain(rec.iter().copied()).chain(std::iter::once(1.0)).collect();
-    let mut mpre: Vec<f64> = std::iter::once(0.0).chain(prec.iter().copied()).chain(std::iter::once(0.0)).collect();
+    let mrec: Vec<f64> = std::iter::once(0.0)
+        .chain(rec.iter().copied())
+        .chain(std::iter::once(1.0))
+        .collect();
+    let mut mpre: Vec<f64> = std::iter::once(0.0)
+        .chain(prec.iter().copied())
+        .chain(std::iter::once(0.0))
+        .collect();
     for i in (1..mpre.len()).rev() {
         mpre[i - 1] = mpre[i - 1].max(mpre[i]);
     }
-    (1..mrec.len()).filter(|&i| mrec[i] != mrec[i - 1]).map(|i| (mrec[i] - mrec[i - 1]) * mpre[i]).sum()
+    (1..mrec.len())
+        .filter(|&i| mrec[i] != mrec[i - 1])
+        .map(|i| (mrec[i] - mrec[i - 1]) * mpre[i])
+        .sum()
 }
 
 /// 11-point interpolation: mean over t ∈ {0, 0.1, …, 1} of `max {p_i : r_i ≥ t}` (0 if none).
@@ -174,7 +197,11 @@ fn voc11(rec: &[f64], prec: &[f64]) -> f64 {
     (0..=10)
         .map(|t| {
             let t = t as f64 / 10.0;
-            rec.iter().zip(prec).filter(|(r, _)| **r >= t).map(|(_, p)| *p).fold(0.0, f64::max)
+            rec.iter()
+                .zip(prec)
+                .filter(|(r, _)| **r >= t)
+                .map(|(_, p)| *p)
+                .fold(0.0, f64::max)
         })
         .sum::<f64>()
         / 11.0
@@ -204,13 +231,20 @@ pub struct ApReport {
 
 /// Per-class AP over the classes that have ground truth (detections of classes without ground
 /// truth are ignored, as in VOC/COCO) and their mean; errors if there is no ground truth.
-pub fn mean_average_precision(dets: &[Detection], gts: &[GroundTruth], iou_threshold: f64, method: ApMethod) -> Result<ApReport> {
+pub fn mean_average_precision(
+    dets: &[Detection],
+    gts: &[GroundTruth],
+    iou_threshold: f64,
+    method: ApMethod,
+) -> Result<ApReport> {
     let mut classes: BTreeMap<u32, (Vec<Detection>, Vec<GroundTruth>)> = BTreeMap::new();
     for g in gts {
         classes.entry(g.class).or_default().1.push(*g);
     }
     if classes.is_empty() {
-        return Err(MetricsError::EmptySet("no ground-truth box: mAP undefined".into()));
+        return Err(MetricsError::EmptySet(
+            "no ground-truth box: mAP undefined".into(),
+        ));
     }
     for d in dets {
         if let Some(e) = classes.get_mut(&d.class) {
@@ -220,7 +254,12 @@ pub fn mean_average_precision(dets: &[Detection], gts: &[GroundTruth], iou_thres
     let per_class = classes
         .into_iter()
         .map(|(class, (d, g))| {
-            Ok(ClassAp { class, ap: average_precision(&d, &g, iou_threshold, method)?, num_gt: g.len(), num_det: d.len() })
+            Ok(ClassAp {
+                class,
+                ap: average_precision(&d, &g, iou_threshold, method)?,
+                num_gt: g.len(),
+                num_det: d.len(),
+            })
         })
         .collect::<Result<Vec<_>>>()?;
     let mean = per_class.iter().map(|c| c.ap).sum::<f64>() / per_class.len() as f64;
@@ -243,10 +282,16 @@ pub fn retention_ap(
     let pseudo: Vec<GroundTruth> = on_original
         .iter()
         .filter(|d| d.score >= score_threshold)
-        .map(|d| GroundTruth { image: d.image, class: d.class, bbox: d.bbox })
+        .map(|d| GroundTruth {
+            image: d.image,
+            class: d.class,
+            bbox: d.bbox,
+        })
         .collect();
     if pseudo.is_empty() {
-        return Err(MetricsError::EmptySet(format!("no detection on the original with score ≥ {score_threshold}")));
+        return Err(MetricsError::EmptySet(format!(
+            "no detection on the original with score ≥ {score_threshold}"
+        )));
     }
     mean_average_precision(on_reconstruction, &pseudo, iou_threshold, method)
 }
@@ -262,11 +307,20 @@ mod tests {
         GroundTruth { image, class, bbox }
     }
     fn det(image: usize, class: u32, score: f64, bbox: Box) -> Detection {
-        Detection { image, class, score, bbox }
+        Detection {
+            image,
+            class,
+            score,
+            bbox,
+        }
     }
 
     fn scene() -> (Vec<GroundTruth>, Vec<Detection>) {
-        let g = vec![gt(0, 0, b(0., 0., 10., 10.)), gt(0, 0, b(20., 20., 30., 30.)), gt(1, 0, b(5., 5., 15., 15.))];
+        let g = vec![
+            gt(0, 0, b(0., 0., 10., 10.)),
+            gt(0, 0, b(20., 20., 30., 30.)),
+            gt(1, 0, b(5., 5., 15., 15.)),
+        ];
         // Ranked: TP, FP (nowhere), TP, duplicate of the first (FP), TP.
         let d = vec![
             det(0, 0, 0.9, b(0., 0., 10., 10.)),
@@ -292,7 +346,10 @@ mod tests {
         for m in [ApMethod::AllPoint, ApMethod::Voc11] {
             assert_eq!(average_precision(&perfect, &g, 0.5, m).unwrap(), 1.0);
             assert_eq!(average_precision(&[], &g, 0.5, m).unwrap(), 0.0);
-            assert!(matches!(average_precision(&perfect, &[], 0.5, m), Err(MetricsError::EmptySet(_))));
+            assert!(matches!(
+                average_precision(&perfect, &[], 0.5, m),
+                Err(MetricsError::EmptySet(_))
+            ));
         }
     }
 
@@ -305,11 +362,17 @@ mod tests {
         assert!((ap - (1.0 + 2.0 / 3.0 + 0.6) / 3.0).abs() < 1e-12, "{ap}");
         // 11-point: t=0..0.3 → 1 (4 points), 0.4..0.6 → 2/3 (3), 0.7..1 → 3/5 (4).
         let ap11 = average_precision(&d, &g, 0.5, ApMethod::Voc11).unwrap();
-        assert!((ap11 - (4.0 + 3.0 * 2.0 / 3.0 + 4.0 * 0.6) / 11.0).abs() < 1e-12, "{ap11}");
+        assert!(
+            (ap11 - (4.0 + 3.0 * 2.0 / 3.0 + 4.0 * 0.6) / 11.0).abs() < 1e-12,
+            "{ap11}"
+        );
         // A duplicate of a perfect detection only adds a false positive after full recall: AP stays 1.
         let mut dup: Vec<Detection> = g.iter().map(|x| det(x.image, 0, 1.0, x.bbox)).collect();
         dup.push(det(0, 0, 0.1, g[0].bbox));
-        assert_eq!(average_precision(&dup, &g, 0.5, ApMethod::AllPoint).unwrap(), 1.0);
+        assert_eq!(
+            average_precision(&dup, &g, 0.5, ApMethod::AllPoint).unwrap(),
+            1.0
+        );
         // A stricter threshold turns the 15.5-high box (IoU 100/105) into a miss at 0.96.
         let strict = average_precision(&d, &g, 0.96, ApMethod::AllPoint).unwrap();
         assert!(strict < ap);
@@ -322,7 +385,10 @@ mod tests {
         rev.reverse();
         rev.swap(0, 2);
         for m in [ApMethod::AllPoint, ApMethod::Voc11] {
-            assert_eq!(average_precision(&d, &g, 0.5, m).unwrap(), average_precision(&rev, &g, 0.5, m).unwrap());
+            assert_eq!(
+                average_precision(&d, &g, 0.5, m).unwrap(),
+                average_precision(&rev, &g, 0.5, m).unwrap()
+            );
         }
     }
 
@@ -348,7 +414,10 @@ mod tests {
         assert!(average_precision(&d, &g, 0.0, ApMethod::AllPoint).is_err());
         assert!(average_precision(&d, &g, f64::NAN, ApMethod::AllPoint).is_err());
         d[0].score = f64::NAN;
-        assert!(matches!(average_precision(&d, &g, 0.5, ApMethod::AllPoint), Err(MetricsError::NonFinite(_))));
+        assert!(matches!(
+            average_precision(&d, &g, 0.5, ApMethod::AllPoint),
+            Err(MetricsError::NonFinite(_))
+        ));
         assert!(Box::new(1., 0., 0., 1.).is_err());
         assert!(Box::new(0., 0., f64::INFINITY, 1.).is_err());
     }

@@ -17,7 +17,10 @@ const TOL: f64 = 1e-6;
 
 fn to_matrix(s: &[f64], d: usize, what: &str) -> Result<DMatrix<f64>> {
     if s.len() != d * d {
-        return Err(MetricsError::SizeMismatch(format!("{what} has {} entries, expected {d}x{d}", s.len())));
+        return Err(MetricsError::SizeMismatch(format!(
+            "{what} has {} entries, expected {d}x{d}",
+            s.len()
+        )));
     }
     if s.iter().any(|v| !v.is_finite()) {
         return Err(MetricsError::NonFinite("covariance"));
@@ -26,7 +29,9 @@ fn to_matrix(s: &[f64], d: usize, what: &str) -> Result<DMatrix<f64>> {
     let scale = m.amax().max(f64::MIN_POSITIVE);
     let asym = (&m - m.transpose()).amax();
     if asym > TOL * scale {
-        return Err(MetricsError::InvalidCovariance(format!("{what} is not symmetric (max |S − Sᵀ| = {asym:e})")));
+        return Err(MetricsError::InvalidCovariance(format!(
+            "{what} is not symmetric (max |S − Sᵀ| = {asym:e})"
+        )));
     }
     Ok((&m + m.transpose()) * 0.5)
 }
@@ -37,7 +42,9 @@ fn psd_eigen(m: DMatrix<f64>, what: &str) -> Result<SymmetricEigen<f64, nalgebra
     let max = e.eigenvalues.amax();
     let min = e.eigenvalues.min();
     if min < -TOL * max.max(f64::MIN_POSITIVE) {
-        return Err(MetricsError::InvalidCovariance(format!("{what} is not positive semi-definite (eigenvalue {min:e})")));
+        return Err(MetricsError::InvalidCovariance(format!(
+            "{what} is not positive semi-definite (eigenvalue {min:e})"
+        )));
     }
     Ok(e)
 }
@@ -51,7 +58,10 @@ pub fn frechet_distance(mu1: &[f64], s1: &[f64], mu2: &[f64], s2: &[f64]) -> Res
         return Err(MetricsError::EmptySet("zero-dimensional Gaussians".into()));
     }
     if mu2.len() != d {
-        return Err(MetricsError::SizeMismatch(format!("means of length {d} and {}", mu2.len())));
+        return Err(MetricsError::SizeMismatch(format!(
+            "means of length {d} and {}",
+            mu2.len()
+        )));
     }
     if mu1.iter().chain(mu2).any(|v| !v.is_finite()) {
         return Err(MetricsError::NonFinite("mean"));
@@ -64,7 +74,11 @@ pub fn frechet_distance(mu1: &[f64], s1: &[f64], mu2: &[f64], s2: &[f64]) -> Res
     let sqrt_s1 = &e1.eigenvectors * DMatrix::from_diagonal(&sq) * e1.eigenvectors.transpose();
     let mid = &sqrt_s1 * &m2 * &sqrt_s1;
     let mid = (&mid + mid.transpose()) * 0.5;
-    let tr_covmean: f64 = SymmetricEigen::new(mid).eigenvalues.iter().map(|v| v.max(0.0).sqrt()).sum();
+    let tr_covmean: f64 = SymmetricEigen::new(mid)
+        .eigenvalues
+        .iter()
+        .map(|v| v.max(0.0).sqrt())
+        .sum();
     let fd = diff + m1.trace() + m2.trace() - 2.0 * tr_covmean;
     if !fd.is_finite() {
         return Err(MetricsError::NonFinite("Fréchet distance"));
@@ -86,12 +100,17 @@ impl Gaussian {
     /// Fits `n = features.len() / dim` row-major feature vectors (`numpy.cov(rowvar=False)`,
     /// as FID does); needs at least 2 vectors.
     pub fn fit(features: &[f64], dim: usize) -> Result<Self> {
-        if dim == 0 || features.len() % dim != 0 {
-            return Err(MetricsError::SizeMismatch(format!("{} values are not rows of {dim}", features.len())));
+        if features.len().checked_rem(dim) != Some(0) {
+            return Err(MetricsError::SizeMismatch(format!(
+                "{} values are not rows of {dim}",
+                features.len()
+            )));
         }
         let n = features.len() / dim;
         if n < 2 {
-            return Err(MetricsError::EmptySet(format!("{n} feature vectors (need at least 2)")));
+            return Err(MetricsError::EmptySet(format!(
+                "{n} feature vectors (need at least 2)"
+            )));
         }
         if features.iter().any(|v| !v.is_finite()) {
             return Err(MetricsError::NonFinite("features"));
@@ -100,7 +119,10 @@ impl Gaussian {
         let mean = x.row_mean();
         let centred = DMatrix::from_fn(n, dim, |i, j| x[(i, j)] - mean[j]);
         let cov = centred.transpose() * &centred / (n as f64 - 1.0);
-        Ok(Self { mean: mean.iter().copied().collect(), cov: cov.transpose().as_slice().to_vec() })
+        Ok(Self {
+            mean: mean.iter().copied().collect(),
+            cov: cov.transpose().as_slice().to_vec(),
+        })
     }
 
     /// Fréchet distance to another fitted Gaussian.
@@ -121,10 +143,16 @@ mod tests {
             (0..3).for_each(|i| m[i * 4] = v[i]);
             m
         };
-        let fd = frechet_distance(&[0.0, 0.0, 0.0], &diag(&a), &[1.0, 0.0, 2.0], &diag(&b)).unwrap();
+        let fd =
+            frechet_distance(&[0.0, 0.0, 0.0], &diag(&a), &[1.0, 0.0, 2.0], &diag(&b)).unwrap();
         // 5 + (1−2)² + (2−1)² + 0.
         assert!((fd - 7.0).abs() < 1e-12, "{fd}");
-        assert!(frechet_distance(&[1.0; 3], &diag(&a), &[1.0; 3], &diag(&a)).unwrap().abs() < 1e-12);
+        assert!(
+            frechet_distance(&[1.0; 3], &diag(&a), &[1.0; 3], &diag(&a))
+                .unwrap()
+                .abs()
+                < 1e-12
+        );
     }
 
     #[test]

@@ -76,7 +76,11 @@ fn ms_ssim_plane(x: &Plane, y: &Plane, range: f64) -> f64 {
 pub fn ms_ssim(a: &Image, b: &Image, range: f64) -> Result<f64> {
     let (pa, pb) = pair_planes(a, b, range)?;
     check_min_side(a.width(), a.height(), MIN_SIDE, "MS-SSIM (5 scales)")?;
-    let v: Vec<f64> = pa.par_iter().zip(pb.par_iter()).map(|(x, y)| ms_ssim_plane(x, y, range)).collect();
+    let v: Vec<f64> = pa
+        .par_iter()
+        .zip(pb.par_iter())
+        .map(|(x, y)| ms_ssim_plane(x, y, range))
+        .collect();
     Ok(v.iter().sum::<f64>() / v.len() as f64)
 }
 
@@ -91,7 +95,15 @@ mod tests {
         let p = Plane::new(3, 3, (1..=9).map(|v| v as f64).collect()).unwrap();
         let q = avg_pool2(&p);
         assert_eq!((q.w, q.h), (2, 2));
-        assert_eq!(q.data, vec![1.0 / 4.0, (2.0 + 3.0) / 4.0, (4.0 + 7.0) / 4.0, (5.0 + 6.0 + 8.0 + 9.0) / 4.0]);
+        assert_eq!(
+            q.data,
+            vec![
+                1.0 / 4.0,
+                (2.0 + 3.0) / 4.0,
+                (4.0 + 7.0) / 4.0,
+                (5.0 + 6.0 + 8.0 + 9.0) / 4.0
+            ]
+        );
     }
 
     #[test]
@@ -99,6 +111,9 @@ mod tests {
         let a = semcom_core::testcard::test_card(176, 170);
         assert!((ms_ssim(&a, &a, 1.0).unwrap() - 1.0).abs() < 1e-12);
         let s = semcom_core::testcard::test_card(160, 200);
-        assert!(matches!(ms_ssim(&s, &s, 1.0), Err(MetricsError::TooSmall(_))));
+        assert!(matches!(
+            ms_ssim(&s, &s, 1.0),
+            Err(MetricsError::TooSmall(_))
+        ));
     }
 }

@@ -69,7 +69,13 @@ pub fn check_same_shape(a: &Image, b: &Image) -> Result<()> {
 /// Every channel of `img` as an `f64` plane (errors on NaN/inf samples).
 pub fn planes(img: &Image) -> Result<Vec<Plane>> {
     (0..img.channels())
-        .map(|c| Plane::new(img.width(), img.height(), img.plane(c).iter().map(|&v| v as f64).collect()))
+        .map(|c| {
+            Plane::new(
+                img.width(),
+                img.height(),
+                img.plane(c).iter().map(|&v| v as f64).collect(),
+            )
+        })
         .collect()
 }
 

@@ -20,10 +20,21 @@ pub fn psnr_from_mse(mse: f64, range: f64) -> f64 {
 /// Sum of squared differences and number of samples over the selected pixels of two slices.
 fn sse_slice<T: Copy + Into<f64>>(a: &[T], b: &[T], sel: Option<&[bool]>) -> (f64, usize) {
     match sel {
-        None => (a.iter().zip(b).map(|(&x, &y)| (x.into() - y.into()).powi(2)).sum(), a.len()),
-        Some(s) => a.iter().zip(b).zip(s).filter(|(_, &m)| m).fold((0.0, 0), |(acc, n), ((&x, &y), _)| {
-            (acc + (x.into() - y.into()).powi(2), n + 1)
-        }),
+        None => (
+            a.iter()
+                .zip(b)
+                .map(|(&x, &y)| (x.into() - y.into()).powi(2))
+                .sum(),
+            a.len(),
+        ),
+        Some(s) => a
+            .iter()
+            .zip(b)
+            .zip(s)
+            .filter(|(_, &m)| m)
+            .fold((0.0, 0), |(acc, n), ((&x, &y), _)| {
+                (acc + (x.into() - y.into()).powi(2), n + 1)
+            }),
     }
 }
 
@@ -94,15 +105,26 @@ mod tests {
         assert!((psnr_y(&a, &b, 1.0).unwrap() - 20.0).abs() < 1e-5);
         assert_eq!(psnr(&a, &a, 1.0).unwrap(), f64::INFINITY);
         let g = Image::filled(4, 4, 1, 0.5).unwrap();
-        assert!(matches!(psnr(&a, &g, 1.0), Err(MetricsError::SizeMismatch(_))));
-        assert!(matches!(psnr(&a, &b, -1.0), Err(MetricsError::InvalidParameter(_))));
+        assert!(matches!(
+            psnr(&a, &g, 1.0),
+            Err(MetricsError::SizeMismatch(_))
+        ));
+        assert!(matches!(
+            psnr(&a, &b, -1.0),
+            Err(MetricsError::InvalidParameter(_))
+        ));
         let mut n = b.clone();
         n.data_mut()[3] = f32::NAN;
         assert!(matches!(psnr(&a, &n, 1.0), Err(MetricsError::NonFinite(_))));
         let r = Region::boxes(vec![Rect::new(0, 0, 2, 2).unwrap()]);
         assert!((psnr_masked(&a, &b, 1.0, &r).unwrap() - 20.0).abs() < 1e-5);
         assert!(matches!(
-            psnr_y_masked(&a, &b, 1.0, &Region::boxes(vec![Rect::new(10, 10, 12, 12).unwrap()])),
+            psnr_y_masked(
+                &a,
+                &b,
+                1.0,
+                &Region::boxes(vec![Rect::new(10, 10, 12, 12).unwrap()])
+            ),
             Err(MetricsError::EmptyRegion)
         ));
     }

@@ -49,10 +49,14 @@ impl FromStr for Rect {
             .split(',')
             .map(|p| p.trim().parse::<usize>())
             .collect::<std::result::Result<_, _>>()
-            .map_err(|e| MetricsError::InvalidParameter(format!("box '{s}': {e} (expected x0,y0,x1,y1)")))?;
+            .map_err(|e| {
+                MetricsError::InvalidParameter(format!("box '{s}': {e} (expected x0,y0,x1,y1)"))
+            })?;
         match v[..] {
             [x0, y0, x1, y1] => Rect::new(x0, y0, x1, y1),
-            _ => Err(MetricsError::InvalidParameter(format!("box '{s}': expected 4 numbers x0,y0,x1,y1"))),
+            _ => Err(MetricsError::InvalidParameter(format!(
+                "box '{s}': expected 4 numbers x0,y0,x1,y1"
+            ))),
         }
     }
 }
@@ -69,16 +73,29 @@ impl Mask {
     /// A mask from row-major flags.
     pub fn new(width: usize, height: usize, bits: Vec<bool>) -> Result<Self> {
         if bits.len() != width * height {
-            return Err(MetricsError::SizeMismatch(format!("mask has {} flags for {width}x{height}", bits.len())));
+            return Err(MetricsError::SizeMismatch(format!(
+                "mask has {} flags for {width}x{height}",
+                bits.len()
+            )));
         }
-        Ok(Self { width, height, bits })
+        Ok(Self {
+            width,
+            height,
+            bits,
+        })
     }
 
     /// A mask from an image: a pixel is selected iff any channel is non-zero.
     pub fn from_image(img: &Image) -> Self {
         let hw = img.pixels();
-        let bits = (0..hw).map(|i| (0..img.channels()).any(|c| img.plane(c)[i] > 0.0)).collect();
-        Self { width: img.width(), height: img.height(), bits }
+        let bits = (0..hw)
+            .map(|i| (0..img.channels()).any(|c| img.plane(c)[i] > 0.0))
+            .collect();
+        Self {
+            width: img.width(),
+            height: img.height(),
+            bits,
+        }
     }
 
     /// Loads a mask image (PNG, ...): non-zero pixels are selected.
@@ -174,7 +191,11 @@ impl Region {
             Region::Not(inner) => inner.flags(w, h)?.into_iter().map(|v| !v).collect(),
             Region::And(a, b) => {
                 let fb = b.flags(w, h)?;
-                a.flags(w, h)?.into_iter().zip(fb).map(|(x, y)| x && y).collect()
+                a.flags(w, h)?
+                    .into_iter()
+                    .zip(fb)
+                    .map(|(x, y)| x && y)
+                    .collect()
             }
         })
     }
@@ -196,13 +217,19 @@ mod tests {
 
     #[test]
     fn boxes_complement_interior() {
-        let r = Region::boxes(vec![Rect::new(1, 1, 3, 2).unwrap(), Rect::new(2, 0, 9, 1).unwrap()]);
+        let r = Region::boxes(vec![
+            Rect::new(1, 1, 3, 2).unwrap(),
+            Rect::new(2, 0, 9, 1).unwrap(),
+        ]);
         let f = r.flags(4, 3).unwrap();
         let count = |f: &[bool]| f.iter().filter(|&&v| v).count();
         assert_eq!(count(&f), 2 + 2);
         assert_eq!(count(&r.complement().flags(4, 3).unwrap()), 12 - 4);
         assert_eq!(r.complement().complement(), r);
-        assert_eq!(count(&Region::Interior { margin: 1 }.flags(4, 3).unwrap()), 2);
+        assert_eq!(
+            count(&Region::Interior { margin: 1 }.flags(4, 3).unwrap()),
+            2
+        );
         assert!(Region::Interior { margin: 2 }.nonempty_flags(4, 3).is_err());
         assert!(Region::All.complement().nonempty_flags(4, 3).is_err());
         let m = Region::Mask(Mask::new(2, 2, vec![true; 4]).unwrap());
@@ -211,7 +238,15 @@ mod tests {
 
     #[test]
     fn parses_boxes() {
-        assert_eq!("200,150,440,330".parse::<Rect>().unwrap(), Rect { x0: 200, y0: 150, x1: 440, y1: 330 });
+        assert_eq!(
+            "200,150,440,330".parse::<Rect>().unwrap(),
+            Rect {
+                x0: 200,
+                y0: 150,
+                x1: 440,
+                y1: 330
+            }
+        );
         assert!("1,2,3".parse::<Rect>().is_err());
         assert!("5,5,5,9".parse::<Rect>().is_err());
         assert!("a,b,c,d".parse::<Rect>().is_err());

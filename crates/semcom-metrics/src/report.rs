@@ -2,11 +2,11 @@
 //! 95 % CI per metric) — what `semcom compare` prints and what sweeps tabulate.
 
 use crate::error::{MetricsError, Result};
-use crate::region::Region;
-use crate::stats::{mean_ci95, MeanCi};
 use crate::plane::{pair_luma, pair_planes, Plane};
 use crate::psnr::psnr_from_mse;
+use crate::region::Region;
 use crate::ssim::{region_mean, ssim_map_plane, RADIUS, WIN};
+use crate::stats::{mean_ci95, MeanCi};
 use crate::{ms_ssim, psnr, psnr_masked, psnr_y};
 use rayon::prelude::*;
 use semcom_core::Image;
@@ -25,7 +25,10 @@ pub struct PairMetrics {
 impl PairMetrics {
     /// The value of metric `name`.
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.values.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 }
 
@@ -34,7 +37,12 @@ impl PairMetrics {
 /// SSIM map (per channel and luma) is computed once and averaged over the border-cropped
 /// interior, the region and its complement, so the values equal [`ssim()`](crate::ssim()),
 /// [`ssim_masked`](crate::ssim_masked), … exactly.
-pub fn compare_images(a: &Image, b: &Image, range: f64, region: Option<&Region>) -> Result<PairMetrics> {
+pub fn compare_images(
+    a: &Image,
+    b: &Image,
+    range: f64,
+    region: Option<&Region>,
+) -> Result<PairMetrics> {
     let (pa, pb) = pair_planes(a, b, range)?;
     let (ya, yb) = pair_luma(a, b, range)?;
     let (w, h) = (a.width(), a.height());
@@ -42,10 +50,17 @@ pub fn compare_images(a: &Image, b: &Image, range: f64, region: Option<&Region>)
         Some(r) => Some((r.nonempty_flags(w, h)?, r.complement().flags(w, h)?)),
         None => None,
     };
-    let mut values = vec![("psnr", psnr(a, b, range)?), ("psnr_y", psnr_y(a, b, range)?)];
+    let mut values = vec![
+        ("psnr", psnr(a, b, range)?),
+        ("psnr_y", psnr_y(a, b, range)?),
+    ];
     let ssim_ok = w >= WIN && h >= WIN;
     let maps: Vec<Plane> = if ssim_ok {
-        let mut m: Vec<Plane> = pa.par_iter().zip(pb.par_iter()).map(|(x, y)| ssim_map_plane(x, y, range)).collect();
+        let mut m: Vec<Plane> = pa
+            .par_iter()
+            .zip(pb.par_iter())
+            .map(|(x, y)| ssim_map_plane(x, y, range))
+            .collect();
         m.push(ssim_map_plane(&ya, &yb, range));
         m
     } else {
@@ -54,7 +69,10 @@ pub fn compare_images(a: &Image, b: &Image, range: f64, region: Option<&Region>)
     // Mean over colour channels and luma of the region mean of the SSIM map.
     let ssim_pair = |f: &[bool]| -> (f64, f64) {
         let c = maps.len() - 1;
-        (maps[..c].iter().map(|m| region_mean(m, f)).sum::<f64>() / c as f64, region_mean(&maps[c], f))
+        (
+            maps[..c].iter().map(|m| region_mean(m, f)).sum::<f64>() / c as f64,
+            region_mean(&maps[c], f),
+        )
     };
     if ssim_ok {
         let (s, sy) = ssim_pair(&Region::Interior { margin: RADIUS }.flags(w, h)?);
@@ -68,7 +86,15 @@ pub fn compare_images(a: &Image, b: &Image, range: f64, region: Option<&Region>)
     }
     if let Some((inside, outside)) = sel {
         let mse_y = |f: &[bool]| -> f64 {
-            let (s, n) = ya.data.iter().zip(&yb.data).zip(f).filter(|(_, &m)| m).fold((0.0, 0usize), |(s, n), ((x, y), _)| (s + (x - y) * (x - y), n + 1));
+            let (s, n) = ya
+                .data
+                .iter()
+                .zip(&yb.data)
+                .zip(f)
+                .filter(|(_, &m)| m)
+                .fold((0.0, 0usize), |(s, n), ((x, y), _)| {
+                    (s + (x - y) * (x - y), n + 1)
+                });
             s / n as f64
         };
         let has_out = outside.iter().any(|&v| v);
@@ -126,7 +152,9 @@ mod tests {
         let a = test_card(48, 32);
         let b = a.clone().quantize_u8();
         let mut c = a.clone();
-        c.data_mut().iter_mut().for_each(|v| *v = (*v * 0.9).clamp(0.0, 1.0));
+        c.data_mut()
+            .iter_mut()
+            .for_each(|v| *v = (*v * 0.9).clamp(0.0, 1.0));
         let r = Region::boxes(vec![Rect::new(4, 4, 20, 20).unwrap()]);
         let m = compare_images(&a, &c, 1.0, Some(&r)).unwrap();
         assert!(m.get("ms_ssim").is_none(), "48x32 is too small for MS-SSIM");
@@ -137,9 +165,15 @@ mod tests {
             ("psnr", crate::psnr(&a, &c, 1.0).unwrap()),
             ("ssim", crate::ssim(&a, &c, 1.0).unwrap()),
             ("ssim_y", crate::ssim_y(&a, &c, 1.0).unwrap()),
-            ("psnr_y_out", crate::psnr_y_masked(&a, &c, 1.0, &c_).unwrap()),
+            (
+                "psnr_y_out",
+                crate::psnr_y_masked(&a, &c, 1.0, &c_).unwrap(),
+            ),
             ("ssim_in", crate::ssim_masked(&a, &c, 1.0, &r).unwrap()),
-            ("ssim_y_out", crate::ssim_y_masked(&a, &c, 1.0, &c_).unwrap()),
+            (
+                "ssim_y_out",
+                crate::ssim_y_masked(&a, &c, 1.0, &c_).unwrap(),
+            ),
         ];
         for (name, v) in want {
             assert!((m.get(name).unwrap() - v).abs() < 1e-12, "{name}");
@@ -150,6 +184,9 @@ mod tests {
         assert_eq!(s[0].0, "psnr");
         assert_eq!(s[0].1.unwrap().n, 2);
         let empty = Region::boxes(vec![Rect::new(100, 100, 120, 120).unwrap()]);
-        assert!(matches!(compare_images(&a, &c, 1.0, Some(&empty)), Err(MetricsError::EmptyRegion)));
+        assert!(matches!(
+            compare_images(&a, &c, 1.0, Some(&empty)),
+            Err(MetricsError::EmptyRegion)
+        ));
     }
 }

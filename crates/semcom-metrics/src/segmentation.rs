@@ -18,21 +18,33 @@ impl ConfusionMatrix {
     /// An empty matrix over labels `0..num_labels`; `ignore` (if any) must be one of them.
     pub fn new(num_labels: usize, ignore: Option<usize>) -> Result<Self> {
         if num_labels == 0 || num_labels > 1 << 16 {
-            return Err(MetricsError::InvalidParameter(format!("{num_labels} labels (expected 1..=65536)")));
+            return Err(MetricsError::InvalidParameter(format!(
+                "{num_labels} labels (expected 1..=65536)"
+            )));
         }
         if let Some(i) = ignore {
             if i >= num_labels {
-                return Err(MetricsError::LabelOutOfRange { label: i as u64, num_classes: num_labels });
+                return Err(MetricsError::LabelOutOfRange {
+                    label: i as u64,
+                    num_classes: num_labels,
+                });
             }
         }
-        Ok(Self { num_labels, ignore, counts: vec![0; num_labels * num_labels] })
+        Ok(Self {
+            num_labels,
+            ignore,
+            counts: vec![0; num_labels * num_labels],
+        })
     }
 
     /// A matrix from row-major counts (`counts[g * K + p]`).
     pub fn from_counts(num_labels: usize, ignore: Option<usize>, counts: Vec<u64>) -> Result<Self> {
         let mut m = Self::new(num_labels, ignore)?;
         if counts.len() != num_labels * num_labels {
-            return Err(MetricsError::SizeMismatch(format!("{} counts for {num_labels}x{num_labels}", counts.len())));
+            return Err(MetricsError::SizeMismatch(format!(
+                "{} counts for {num_labels}x{num_labels}",
+                counts.len()
+            )));
         }
         m.counts = counts;
         Ok(m)
@@ -42,11 +54,18 @@ impl ConfusionMatrix {
     /// truth is the ignore label are skipped. On error nothing is added.
     pub fn add<T: Copy + Into<u64>>(&mut self, gt: &[T], pred: &[T]) -> Result<()> {
         if gt.len() != pred.len() {
-            return Err(MetricsError::SizeMismatch(format!("{} ground-truth vs {} predicted labels", gt.len(), pred.len())));
+            return Err(MetricsError::SizeMismatch(format!(
+                "{} ground-truth vs {} predicted labels",
+                gt.len(),
+                pred.len()
+            )));
         }
         let k = self.num_labels as u64;
         if let Some(&bad) = gt.iter().chain(pred).find(|&&l| l.into() >= k) {
-            return Err(MetricsError::LabelOutOfRange { label: bad.into(), num_classes: self.num_labels });
+            return Err(MetricsError::LabelOutOfRange {
+                label: bad.into(),
+                num_classes: self.num_labels,
+            });
         }
         let ignore = self.ignore.map(|i| i as u64);
         for (&g, &p) in gt.iter().zip(pred) {
@@ -61,9 +80,14 @@ impl ConfusionMatrix {
     /// Adds another matrix with the same labels (e.g. per-image matrices of a dataset).
     pub fn merge(&mut self, other: &ConfusionMatrix) -> Result<()> {
         if other.num_labels != self.num_labels || other.ignore != self.ignore {
-            return Err(MetricsError::SizeMismatch("confusion matrices with different labels".into()));
+            return Err(MetricsError::SizeMismatch(
+                "confusion matrices with different labels".into(),
+            ));
         }
-        self.counts.iter_mut().zip(&other.counts).for_each(|(a, b)| *a += b);
+        self.counts
+            .iter_mut()
+            .zip(&other.counts)
+            .for_each(|(a, b)| *a += b);
         Ok(())
     }
 
@@ -110,7 +134,9 @@ impl ConfusionMatrix {
     pub fn miou(&self) -> Result<f64> {
         let v: Vec<f64> = self.iou().into_iter().flatten().collect();
         if v.is_empty() {
-            return Err(MetricsError::EmptySet("no class present: mIoU undefined".into()));
+            return Err(MetricsError::EmptySet(
+                "no class present: mIoU undefined".into(),
+            ));
         }
         Ok(v.iter().sum::<f64>() / v.len() as f64)
     }
@@ -119,9 +145,14 @@ impl ConfusionMatrix {
     pub fn pixel_accuracy(&self) -> Result<f64> {
         let total = self.total();
         if total == 0 {
-            return Err(MetricsError::EmptySet("no labelled pixel: pixel accuracy undefined".into()));
+            return Err(MetricsError::EmptySet(
+                "no labelled pixel: pixel accuracy undefined".into(),
+            ));
         }
-        let correct: u64 = (0..self.num_labels).filter(|&c| Some(c) != self.ignore).map(|c| self.get(c, c)).sum();
+        let correct: u64 = (0..self.num_labels)
+            .filter(|&c| Some(c) != self.ignore)
+            .map(|c| self.get(c, c))
+            .sum();
         Ok(correct as f64 / total as f64)
     }
 }
@@ -133,7 +164,8 @@ mod tests {
     #[test]
     fn small_case_by_hand() {
         let mut cm = ConfusionMatrix::new(3, Some(2)).unwrap();
-        cm.add(&[0u8, 0, 1, 1, 2, 2], &[0u8, 1, 1, 2, 0, 1]).unwrap();
+        cm.add(&[0u8, 0, 1, 1, 2, 2], &[0u8, 1, 1, 2, 0, 1])
+            .unwrap();
         // gt 2 ignored; pred 2 at gt 1 is an error.
         assert_eq!(cm.total(), 4);
         assert_eq!(cm.counts(), &[1, 1, 0, 0, 1, 1, 0, 0, 0]);
@@ -146,8 +178,14 @@ mod tests {
     #[test]
     fn errors() {
         let mut cm = ConfusionMatrix::new(3, None).unwrap();
-        assert!(matches!(cm.add(&[0u8, 3], &[0u8, 0]), Err(MetricsError::LabelOutOfRange { label: 3, .. })));
-        assert!(matches!(cm.add(&[0u8], &[0u8, 0]), Err(MetricsError::SizeMismatch(_))));
+        assert!(matches!(
+            cm.add(&[0u8, 3], &[0u8, 0]),
+            Err(MetricsError::LabelOutOfRange { label: 3, .. })
+        ));
+        assert!(matches!(
+            cm.add(&[0u8], &[0u8, 0]),
+            Err(MetricsError::SizeMismatch(_))
+        ));
         assert_eq!(cm.total(), 0);
         assert!(cm.miou().is_err());
         assert!(cm.pixel_accuracy().is_err());

@@ -50,7 +50,13 @@ pub(crate) struct Moments {
 
 impl Moments {
     fn zeros(n: usize) -> Self {
-        Self { mx: vec![0.0; n], my: vec![0.0; n], xx: vec![0.0; n], yy: vec![0.0; n], xy: vec![0.0; n] }
+        Self {
+            mx: vec![0.0; n],
+            my: vec![0.0; n],
+            xx: vec![0.0; n],
+            yy: vec![0.0; n],
+            xy: vec![0.0; n],
+        }
     }
 
     /// Per-pixel luminance term `l = (2μxμy + C1)/(μx² + μy² + C1)` and contrast-structure
@@ -94,15 +100,35 @@ pub(crate) fn moments_valid(x: &Plane, y: &Plane, mut f: impl FnMut(usize, &Mome
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn row_moments_avx2(x: &Plane, y: &Plane, r: usize, win: &[f64; WIN], v: &mut Moments, out: &mut Moments) {
+unsafe fn row_moments_avx2(
+    x: &Plane,
+    y: &Plane,
+    r: usize,
+    win: &[f64; WIN],
+    v: &mut Moments,
+    out: &mut Moments,
+) {
     row_moments(x, y, r, win, v, out)
 }
 
 /// Output row `r`: vertical pass (5 weighted row sums), then horizontal pass.
 #[inline(always)]
-fn row_moments(x: &Plane, y: &Plane, r: usize, win: &[f64; WIN], v: &mut Moments, out: &mut Moments) {
+fn row_moments(
+    x: &Plane,
+    y: &Plane,
+    r: usize,
+    win: &[f64; WIN],
+    v: &mut Moments,
+    out: &mut Moments,
+) {
     let w = x.w;
-    let (v0, v1, v2, v3, v4) = (&mut v.mx[..w], &mut v.my[..w], &mut v.xx[..w], &mut v.yy[..w], &mut v.xy[..w]);
+    let (v0, v1, v2, v3, v4) = (
+        &mut v.mx[..w],
+        &mut v.my[..w],
+        &mut v.xx[..w],
+        &mut v.yy[..w],
+        &mut v.xy[..w],
+    );
     v0.fill(0.0);
     v1.fill(0.0);
     v2.fill(0.0);
@@ -153,7 +179,9 @@ pub(crate) fn constants(range: f64) -> (f64, f64) {
 /// Errors unless both sides are at least 11 pixels (the window size).
 pub(crate) fn check_min_side(w: usize, h: usize, min: usize, what: &str) -> Result<()> {
     if w < min || h < min {
-        return Err(MetricsError::TooSmall(format!("{what} needs at least {min}x{min} pixels, got {w}x{h}")));
+        return Err(MetricsError::TooSmall(format!(
+            "{what} needs at least {min}x{min} pixels, got {w}x{h}"
+        )));
     }
     Ok(())
 }
@@ -162,7 +190,9 @@ pub(crate) fn check_min_side(w: usize, h: usize, min: usize, what: &str) -> Resu
 fn ssim_plane(x: &Plane, y: &Plane, range: f64) -> f64 {
     let (c1, c2) = constants(range);
     let mut sum = 0.0;
-    moments_valid(x, y, |_, m| m.for_each_l_cs(c1, c2, |_, l, cs| sum += l * cs));
+    moments_valid(x, y, |_, m| {
+        m.for_each_l_cs(c1, c2, |_, l, cs| sum += l * cs)
+    });
     sum / ((x.w - 2 * RADIUS) * (x.h - 2 * RADIUS)) as f64
 }
 
@@ -180,7 +210,9 @@ fn reflect(i: isize, n: usize) -> usize {
 /// Pads a plane by `RADIUS` on every side with half-sample symmetric reflection (`d c b a | a b c d`).
 fn pad_reflect(p: &Plane) -> Plane {
     let (pw, ph) = (p.w + 2 * RADIUS, p.h + 2 * RADIUS);
-    let cols: Vec<usize> = (0..pw).map(|xx| reflect(xx as isize - RADIUS as isize, p.w)).collect();
+    let cols: Vec<usize> = (0..pw)
+        .map(|xx| reflect(xx as isize - RADIUS as isize, p.w))
+        .collect();
     let mut data = Vec::with_capacity(pw * ph);
     for yy in 0..ph {
         let row = p.row(reflect(yy as isize - RADIUS as isize, p.h));
@@ -198,7 +230,11 @@ pub(crate) fn ssim_map_plane(x: &Plane, y: &Plane, range: f64) -> Plane {
         let row = &mut data[r * x.w..(r + 1) * x.w];
         m.for_each_l_cs(c1, c2, |j, l, cs| row[j] = l * cs);
     });
-    Plane { w: x.w, h: x.h, data }
+    Plane {
+        w: x.w,
+        h: x.h,
+        data,
+    }
 }
 
 pub(crate) fn region_mean(map: &Plane, sel: &[bool]) -> f64 {
@@ -216,7 +252,11 @@ pub(crate) fn region_mean(map: &Plane, sel: &[bool]) -> f64 {
 pub fn ssim_per_channel(a: &Image, b: &Image, range: f64) -> Result<Vec<f64>> {
     let (pa, pb) = pair_planes(a, b, range)?;
     check_min_side(a.width(), a.height(), WIN, "SSIM")?;
-    Ok(pa.par_iter().zip(pb.par_iter()).map(|(x, y)| ssim_plane(x, y, range)).collect())
+    Ok(pa
+        .par_iter()
+        .zip(pb.par_iter())
+        .map(|(x, y)| ssim_plane(x, y, range))
+        .collect())
 }
 
 /// SSIM of a pair: mean over channels of the per-channel SSIM (RGB SSIM for colour images).
@@ -245,8 +285,11 @@ pub fn ssim_masked(a: &Image, b: &Image, range: f64, region: &Region) -> Result<
     let (pa, pb) = pair_planes(a, b, range)?;
     check_min_side(a.width(), a.height(), WIN, "SSIM")?;
     let sel = region.nonempty_flags(a.width(), a.height())?;
-    let v: Vec<f64> =
-        pa.par_iter().zip(pb.par_iter()).map(|(x, y)| region_mean(&ssim_map_plane(x, y, range), &sel)).collect();
+    let v: Vec<f64> = pa
+        .par_iter()
+        .zip(pb.par_iter())
+        .map(|(x, y)| region_mean(&ssim_map_plane(x, y, range), &sel))
+        .collect();
     Ok(v.iter().sum::<f64>() / v.len() as f64)
 }
 
@@ -283,7 +326,15 @@ mod tests {
         let m = ssim_y_masked(&a, &b, 1.0, &Region::Interior { margin: 5 }).unwrap();
         assert!((s - m).abs() < 1e-12, "{s} vs {m}");
         // Scale invariance: values ×255 with range 255 give the same SSIM.
-        let scale = |i: &Image| Image::from_planar(i.width(), i.height(), 3, i.data().iter().map(|v| v * 255.0).collect()).unwrap();
+        let scale = |i: &Image| {
+            Image::from_planar(
+                i.width(),
+                i.height(),
+                3,
+                i.data().iter().map(|v| v * 255.0).collect(),
+            )
+            .unwrap()
+        };
         let s255 = ssim(&scale(&a), &scale(&b), 255.0).unwrap();
         assert!((s255 - ssim(&a, &b, 1.0).unwrap()).abs() < 1e-9);
     }
@@ -292,7 +343,10 @@ mod tests {
     fn small_images_are_rejected() {
         let a = Image::filled(10, 40, 3, 0.5).unwrap();
         assert!(matches!(ssim(&a, &a, 1.0), Err(MetricsError::TooSmall(_))));
-        assert!(matches!(ssim_y_masked(&a, &a, 1.0, &Region::All), Err(MetricsError::TooSmall(_))));
+        assert!(matches!(
+            ssim_y_masked(&a, &a, 1.0, &Region::All),
+            Err(MetricsError::TooSmall(_))
+        ));
     }
 
     #[test]

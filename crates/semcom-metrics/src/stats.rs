@@ -38,7 +38,9 @@ pub fn mean_ci95(values: &[f64]) -> Result<MeanCi> {
 /// Mean and two-sided confidence interval at `level` (0 < level < 1).
 pub fn mean_ci(values: &[f64], level: f64) -> Result<MeanCi> {
     if !(level > 0.0 && level < 1.0) {
-        return Err(MetricsError::InvalidParameter(format!("confidence level {level}")));
+        return Err(MetricsError::InvalidParameter(format!(
+            "confidence level {level}"
+        )));
     }
     let n = values.len();
     if n == 0 {
@@ -49,12 +51,22 @@ pub fn mean_ci(values: &[f64], level: f64) -> Result<MeanCi> {
     }
     let mean = values.iter().sum::<f64>() / n as f64;
     if n == 1 {
-        return Ok(MeanCi { n, mean, std: 0.0, half_width: None });
+        return Ok(MeanCi {
+            n,
+            mean,
+            std: 0.0,
+            half_width: None,
+        });
     }
     let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
     let std = var.sqrt();
     let t = student_t_quantile(0.5 + level / 2.0, (n - 1) as f64);
-    Ok(MeanCi { n, mean, std, half_width: Some(t * std / (n as f64).sqrt()) })
+    Ok(MeanCi {
+        n,
+        mean,
+        std,
+        half_width: Some(t * std / (n as f64).sqrt()),
+    })
 }
 
 /// Quantile of Student's t with `df` degrees of freedom at probability `p ∈ (0.5, 1)`,
@@ -157,7 +169,14 @@ mod tests {
     #[test]
     fn t_quantiles_match_tables() {
         // Standard two-sided 95 % critical values.
-        for (df, t) in [(1.0, 12.706_204_736), (2.0, 4.302_652_730), (5.0, 2.570_581_836), (10.0, 2.228_138_852), (30.0, 2.042_272_456), (1000.0, 1.962_339_081)] {
+        for (df, t) in [
+            (1.0, 12.706_204_736),
+            (2.0, 4.302_652_730),
+            (5.0, 2.570_581_836),
+            (10.0, 2.228_138_852),
+            (30.0, 2.042_272_456),
+            (1000.0, 1.962_339_081),
+        ] {
             let q = student_t_quantile(0.975, df);
             assert!((q - t).abs() < 1e-8, "df {df}: {q} vs {t}");
         }
