@@ -35,18 +35,22 @@ pub struct SchemeInfo {
 
 /// Every scheme this build knows.
 pub fn available() -> Vec<SchemeInfo> {
-    vec![SchemeInfo {
+    let mut v = vec![SchemeInfo {
         name: "softcast",
         description: "linear analog JSCC: DCT chunks, power allocation, LLSE decoding (Jakubczak & Katabi 2011)",
         in_demo: true,
-    }]
+    }];
+    v.extend(crate::separation::scheme_infos());
+    v
 }
 
 /// Builds a scheme by name.
 pub fn build(name: &str, opts: &SchemeOptions) -> Result<Box<dyn Scheme>> {
-    let _ = opts;
     match name {
         "softcast" => Ok(Box::new(crate::softcast::SoftCast::default())),
+        n if crate::separation::Separation::is_separation(n) => {
+            Ok(Box::new(crate::separation::Separation::from_name(n, opts.mcs.as_deref())?))
+        }
         _ => Err(CoreError::UnknownName {
             kind: "scheme",
             name: name.into(),

@@ -1,0 +1,148 @@
+//! Behaviour of the separation schemes on real channels: the cliff (clean above the LDPC
+//! waterfall, a reported failure below it), budget filling, and the capacity accounting.
+
+use super::*;
+use semcom_channel::capacity::awgn_capacity;
+use semcom_channel::{by_name, ChannelParams};
+use semcom_core::chain::{run_chain, Link};
+use semcom_core::Ratio;
+
+const W: usize = 128;
+const H: usize = 96;
+
+/// A smooth 128×96 RGB image (codec-friendly; large enough for JPEG's ~600-byte header).
+fn image() -> Image {
+    let (w, h) = (W, H);
+    let mut d = vec![0f32; 3 * w * h];
+    for c in 0..3 {
+        for y in 0..h {
+            for x in 0..w {
+                let (fx, fy) = (x as f32 / w as f32, y as f32 / h as f32);
+                d[c * w * h + y * w + x] =
+                    0.5 + 0.3 * ((fx * 6.0 + c as f32).sin() * (fy * 4.0).cos()) + 0.1 * (fx - fy);
+            }
+        }
+    }
+    Image::from_planar(w, h, 3, d).unwrap()
+}
+
+fn run(scheme: &dyn Scheme, channel: &str, snr: f64, cbr: Ratio, seed: u64) -> semcom_core::Outcome {
+    let ch = by_name(channel, &ChannelParams::default()).unwrap();
+    let link = Link { channel: ch.as_ref(), snr_db: snr, seed };
+    run_chain(scheme, &image(), &Budget::cbr(cbr).unwrap(), &link).unwrap()
+}
+
+fn psnr(a: &Image, b: &Image) -> f64 {
+    semcom_codecs::psnr::psnr_u8(a, b)
+}
+
+#[test]
+fn jpeg_ldpc_cliff_and_budget_filling() {
+    let s = Separation::from_name("jpeg+ldpc", Some("16qam-2/3")).unwrap();
+    let cbr = Ratio::new(1, 3).unwrap();
+    let k = (3 * W * H) / 3;
+    // Well above the 16QAM-2/3 waterfall (≈ 9 dB): clean image.
+    let hi = run(&s, "awgn", 14.0, cbr, 1);
+    assert!(hi.accounting.decode_ok);
+    assert_eq!(hi.accounting.channel_uses, k as u64, "the budget is filled");
+    let cfg = NrConfig::for_channel(k * 4, 2.0 / 3.0, 4).unwrap();
+    assert_eq!(hi.accounting.payload_bits, cfg.tbs as u64);
+    assert_eq!(hi.accounting.side_bits, Side::BITS);
+    assert!(psnr(&image(), &hi.reconstruction) > 25.0);
+    // Well below it: reported failure and the mid-grey fallback.
+    let lo = run(&s, "awgn", 3.0, cbr, 1);
+    assert!(!lo.accounting.decode_ok);
+    assert!(lo.reconstruction.data().iter().all(|&v| v == 0.5));
+    assert_eq!(lo.accounting.channel_uses, k as u64);
+}
+
+#[test]
+fn rayleigh_with_equalisation_decodes_at_high_snr() {
+    let s = Separation::from_name("jpeg+ldpc", Some("qpsk-1/2")).unwrap();
+    let out = run(&s, "rayleigh-fast", 25.0, Ratio::new(1, 2).unwrap(), 3);
+    assert_eq!(out.accounting.channel_uses, (3 * W * H / 2) as u64);
+    assert!(out.accounting.decode_ok);
+}
+
+#[test]
+fn adaptive_mcs_follows_the_snr() {
+    let s = Separation::from_name("jpeg+ldpc", None).unwrap();
+    let lo = s.mcs_for(2.0).unwrap();
+    let hi = s.mcs_for(20.0).unwrap();
+    assert!(hi.spectral_efficiency() > lo.spectral_efficiency());
+    assert!(lo.esn0_db_bler_1e2 + ADAPTIVE_MARGIN_DB <= 2.0);
+    let out = run(&s, "awgn", 20.0, Ratio::new(1, 6).unwrap(), 2);
+    assert!(out.accounting.decode_ok);
+}
+
+#[test]
+fn capacity_accounting_matches_r_max_exactly() {
+    let s = Separation::from_name("jpeg@capacity", None).unwrap();
+    let cbr = Ratio::new(1, 6).unwrap();
+    for snr in [5.0, 10.0, 20.0] {
+        let out = run(&s, "awgn", snr, cbr, 4);
+        let k = out.accounting.channel_uses;
+        assert_eq!(k, (3 * W * H / 6) as u64);
+        let r_max = (k as f64 * awgn_capacity(snr)).floor() as u64;
+        assert_eq!(out.accounting.payload_bits, r_max, "SNR {snr}");
+        assert_eq!(out.accounting.payload_bits, max_source_bits(k, snr));
+        // Error-free on AWGN at the design SNR (the codec fits at these rates).
+        assert!(out.accounting.decode_ok, "SNR {snr}");
+    }
+    // Higher SNR, more bits, better image.
+    let a = run(&s, "awgn", 10.0, cbr, 4);
+    let b = run(&s, "awgn", 20.0, cbr, 4);
+    assert!(psnr(&image(), &b.reconstruction) > psnr(&image(), &a.reconstruction));
+}
+
+#[test]
+fn capacity_variant_fails_exactly_when_the_block_cannot_carry_r_max() {
+    let s = Separation::from_name("jpeg@capacity", None).unwrap();
+    let img = image();
+    let meta = SourceMeta::of(&img);
+    let link = LinkInfo { channel: "awgn".into(), snr_db: 15.0 };
+    let budget = Budget::cbr(Ratio::new(1, 6).unwrap()).unwrap();
+    let enc = s.encode(&img, &budget, &link, &mut semcom_core::rng::rng_for(0, 0)).unwrap();
+    let Payload::Symbols(x) = &enc.payload else { panic!() };
+    let n0 = 10f32.powf(-1.5);
+    // AWGN at the design SNR: mutual information k·log2(1+SNR) ≥ R_max ⇒ decoded.
+    let rx = Received::Symbols { y: x.clone(), csi: vec![], noise_var: vec![n0] };
+    assert!(s.decode(&rx, &enc.side, &meta, &link).unwrap().decode_ok);
+    // A deep fade on half the block: the mutual information drops below R_max ⇒ failure.
+    let csi: Vec<Complex32> =
+        (0..x.len()).map(|i| if i % 2 == 0 { Complex32::new(1.0, 0.0) } else { Complex32::new(0.01, 0.0) }).collect();
+    let rx = Received::Symbols { y: x.clone(), csi, noise_var: vec![n0] };
+    let d = s.decode(&rx, &enc.side, &meta, &link).unwrap();
+    assert!(!d.decode_ok);
+    assert!(d.image.data().iter().all(|&v| v == 0.5));
+}
+
+#[test]
+fn every_codec_builds_and_bad_inputs_are_errors() {
+    for info in scheme_infos() {
+        assert!(Separation::is_separation(info.name));
+        let s = crate::registry::build(info.name, &crate::registry::SchemeOptions::default()).unwrap();
+        assert_eq!(s.name(), info.name);
+    }
+    assert!(Separation::from_name("jpeg+ldpc", Some("99qam-1/2")).is_err());
+    assert!(Separation::from_name("gif+ldpc", None).is_err());
+    let s = Separation::from_name("jpeg2000+ldpc", Some("qpsk-1/2")).unwrap();
+    let link = LinkInfo { channel: "awgn".into(), snr_db: 10.0 };
+    // BPP budgets are refused (the channel uses follow from k/n).
+    let r = s.encode(&image(), &Budget::bpp(0.5).unwrap(), &link, &mut semcom_core::rng::rng_for(0, 0));
+    assert!(r.is_err());
+    // Bit channels and corrupt side information are typed errors.
+    let meta = SourceMeta::of(&image());
+    assert!(s.decode(&Received::Bits(vec![0; 8]), &SideInfo::from_bytes(vec![0; 9]), &meta, &link).is_err());
+    let rx = Received::Symbols { y: vec![Complex32::new(0.0, 0.0); 8], csi: vec![], noise_var: vec![0.1] };
+    assert!(s.decode(&rx, &SideInfo::from_bytes(vec![1, 2]), &meta, &link).is_err());
+}
+
+#[test]
+fn jpeg2000_ldpc_round_trip_above_threshold() {
+    let s = Separation::from_name("jpeg2000+ldpc", Some("qpsk-1/2")).unwrap();
+    let out = run(&s, "awgn", 6.0, Ratio::new(1, 2).unwrap(), 5);
+    assert!(out.accounting.decode_ok);
+    assert!(psnr(&image(), &out.reconstruction) > 25.0);
+}
+
