@@ -1,12 +1,316 @@
-//! `semcom ldpc-sim` (not implemented yet).
+//! `semcom ldpc-sim`: BLER/BER waterfalls of the 5G NR LDPC chain (TS 38.212) with Gray QAM
+//! (TS 38.211 §5.1, `semcom_channel::modulation`) over complex AWGN, one point per Eb/N0, each
+//! stopped after `--min-errors` block errors or `--max-blocks` blocks. Writes JSON lines / a
+//! table on stdout and, with `-o DIR`, `ldpc_sim.csv`, `ldpc_sim.jsonl` and `ldpc_sim.png`.
 
 use crate::Global;
+use anyhow::{bail, Context, Result};
+use rayon::prelude::*;
+use semcom_channel::awgn::add_awgn;
+use semcom_channel::{Demapper, Modulation};
+use semcom_core::rng::derive_seed;
+use semcom_ldpc::ratematch::RateMatcher;
+use semcom_ldpc::{CodeBlockCoder, DecoderConfig, DecoderKind, NrConfig, TransportBlockCodec};
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
 /// Arguments.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Information bits per block: K' of one code block (default), or the TBS A with `--tb`.
+    #[arg(long)]
+    pub k: usize,
+    /// Code rate k/n, as a fraction (`1/2`) or a decimal; n is rounded up to a multiple of Qm.
+    #[arg(long, default_value = "1/2", conflicts_with = "n")]
+    pub rate: String,
+    /// Coded bits per block after rate matching (instead of `--rate`).
+    #[arg(long)]
+    pub n: Option<usize>,
+    /// Modulation: bpsk, qpsk, 16qam, 64qam, 256qam.
+    #[arg(long = "mod", default_value = "qpsk")]
+    pub modulation: String,
+    /// Decoder: `bp` (flooding sum-product), `nms[:alpha]` (layered normalised min-sum, α = 0.75),
+    /// `ms` (plain min-sum), `oms[:beta]` (layered offset min-sum, β = 0.5).
+    #[arg(long, default_value = "nms")]
+    pub decoder: String,
+    /// Maximum decoder iterations.
+    #[arg(long, default_value_t = 20)]
+    pub iters: usize,
+    /// Eb/N0 points in dB: `start:stop:step` (inclusive) or a comma list.
+    #[arg(long, default_value = "0:3:0.5")]
+    pub ebn0: String,
+    /// Stop a point after this many block errors.
+    #[arg(long, default_value_t = 100)]
+    pub min_errors: u64,
+    /// Stop a point after this many blocks.
+    #[arg(long, default_value_t = 10_000)]
+    pub max_blocks: u64,
+    /// Soft demapper: `exact` (log-MAP) or `maxlog`.
+    #[arg(long, default_value = "exact")]
+    pub demapper: String,
+    /// Simulate the whole transport-block chain (TB CRC, segmentation, CB CRC) with A = k;
+    /// a block error is a TB CRC failure or a wrong bit.
+    #[arg(long)]
+    pub tb: bool,
+    /// Redundancy version 0..=3.
+    #[arg(long, default_value_t = 0)]
+    pub rv: u8,
+    /// Seed of all random draws (bits and noise; per point and block, thread-count independent).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Keep simulating points after one with zero block errors.
+    #[arg(long)]
+    pub no_early_stop: bool,
+    /// Output directory for CSV, JSON lines and the PNG plot.
+    #[arg(short = 'o', long)]
+    pub out: Option<PathBuf>,
+}
+
+/// One simulated SNR point.
+#[derive(Serialize, Debug, Clone)]
+struct Point {
+    ebn0_db: f64,
+    esn0_db: f64,
+    blocks: u64,
+    block_errors: u64,
+    bler: f64,
+    bit_errors: u64,
+    ber: f64,
+    avg_iterations: f64,
+    k: usize,
+    n: usize,
+    modulation: &'static str,
+    decoder: String,
+}
+
+/// The code under test: one code block or a full transport block.
+enum Code {
+    Cb(Box<CodeBlockCoder>, RateMatcher),
+    Tb(Box<TransportBlockCodec>),
+}
+
+impl Code {
+    fn encode(&self, bits: &[u8]) -> Result<Vec<u8>> {
+        Ok(match self {
+            Code::Cb(c, rm) => c.encode(bits, rm)?,
+            Code::Tb(t) => t.encode(bits)?,
+        })
+    }
+    /// (decoded bits, block ok per CRC/syndrome, iterations)
+    fn decode(&self, llr: &[f32], cfg: &DecoderConfig) -> Result<(Vec<u8>, bool, usize)> {
+        Ok(match self {
+            Code::Cb(c, rm) => {
+                let r = c.decode(llr, rm, cfg)?;
+                (r.bits, r.syndrome_ok, r.iterations)
+            }
+            Code::Tb(t) => {
+                let r = t.decode(llr, cfg)?;
+                (r.bits, r.tb_crc_ok, r.iterations)
+            }
+        })
+    }
+}
+
+fn parse_rate(s: &str) -> Result<f64> {
+    let r = match s.split_once('/') {
+        Some((a, b)) => a.trim().parse::<f64>()? / b.trim().parse::<f64>()?,
+        None => s.trim().parse::<f64>()?,
+    };
+    if !(r > 0.0 && r < 1.0) {
+        bail!("code rate {s} not in (0, 1)");
+    }
+    Ok(r)
+}
+
+/// Parses `start:stop:step` (inclusive) or `a,b,c`.
+fn parse_range(s: &str) -> Result<Vec<f64>> {
+    let v: Vec<f64> = if let [a, b, c] = s.split(':').collect::<Vec<_>>()[..] {
+        let (a, b, c): (f64, f64, f64) = (a.parse()?, b.parse()?, c.parse()?);
+        if !(c > 0.0) || !a.is_finite() || !b.is_finite() || b < a || (b - a) / c > 1000.0 {
+            bail!("bad range '{s}': need start ≤ stop, step > 0, at most 1000 points");
+        }
+        let n = ((b - a) / c + 1e-9).floor() as usize;
+        (0..=n).map(|i| a + i as f64 * c).collect()
+    } else {
+        s.split(',').map(|x| x.trim().parse::<f64>()).collect::<std::result::Result<_, _>>()?
+    };
+    if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
+        bail!("bad SNR list '{s}'");
+    }
+    Ok(v)
+}
+
+/// Deterministic random bits from (seed, point, block) via SplitMix64 chains.
+fn random_bits(seed: u64, n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n);
+    let mut w = 0u64;
+    while out.len() < n {
+        let word = derive_seed(seed, &[w]);
+        out.extend((0..64).map(|i| ((word >> i) & 1) as u8).take(n - out.len()));
+        w += 1;
+    }
+    out
+}
 
 /// Runs the command.
-pub fn run(_args: &Args, _g: &Global) -> anyhow::Result<()> {
-    anyhow::bail!("'ldpc-sim' is not implemented yet")
+pub fn run(args: &Args, g: &Global) -> Result<()> {
+    let modulation: Modulation = args.modulation.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let qm = modulation.bits_per_symbol();
+    let demapper = match args.demapper.as_str() {
+        "exact" => Demapper::Exact,
+        "maxlog" | "max-log" => Demapper::MaxLog,
+        d => bail!("unknown demapper '{d}' (exact, maxlog)"),
+    };
+    let kind: DecoderKind = args.decoder.parse()?;
+    if args.iters == 0 || args.iters > 10_000 {
+        bail!("--iters must be in 1..=10000");
+    }
+    let cfg = DecoderConfig { kind, max_iter: args.iters };
+    let n = match args.n {
+        Some(n) => n.div_ceil(qm) * qm,
+        None => ((args.k as f64 / parse_rate(&args.rate)?) / qm as f64).ceil() as usize * qm,
+    };
+    let code = if args.tb {
+        Code::Tb(Box::new(TransportBlockCodec::new(NrConfig { tbs: args.k, g: n, qm, rv: args.rv })?))
+    } else {
+        let (c, rm) = CodeBlockCoder::single(args.k, n, qm, args.rv)
+            .context("single code block (use --tb for the transport-block chain)")?;
+        Code::Cb(Box::new(c), rm)
+    };
+    let points = parse_range(&args.ebn0)?;
+    let info_per_symbol = args.k as f64 / n as f64 * qm as f64;
+    let batch = (rayon::current_num_threads() * 4).max(8) as u64;
+    let mut results = Vec::new();
+    let mut stdout = std::io::stdout();
+    if !g.json {
+        eprintln!("k = {}, n = {n}, {} ({} bits/symbol), decoder {:?}, max {} iterations", args.k, modulation.name(), qm, kind, args.iters);
+        writeln!(stdout, "{:>8} {:>8} {:>9} {:>7} {:>11} {:>11} {:>7}", "Eb/N0", "Es/N0", "blocks", "errors", "BLER", "BER", "iters")?;
+    }
+    for (pi, &ebn0) in points.iter().enumerate() {
+        let esn0 = ebn0 + 10.0 * info_per_symbol.log10();
+        let n0 = 10f64.powf(-esn0 / 10.0);
+        let (mut blocks, mut berr, mut biterr, mut iters) = (0u64, 0u64, 0u64, 0u64);
+        while berr < args.min_errors && blocks < args.max_blocks {
+            let nb = batch.min(args.max_blocks - blocks);
+            let out = (blocks..blocks + nb)
+                .into_par_iter()
+                .map(|b| -> Result<(bool, u64, u64)> {
+                    let s = derive_seed(args.seed, &[pi as u64, b]);
+                    let bits = random_bits(derive_seed(s, &[0]), args.k);
+                    let x = modulation.modulate(&code.encode(&bits)?)?;
+                    let y = add_awgn(&x, n0, derive_seed(s, &[1]));
+                    let llr = modulation.demap(&y, &[n0 as f32], demapper)?;
+                    let (dec, ok, it) = code.decode(&llr, &cfg)?;
+                    let e = dec.iter().zip(&bits).filter(|(a, b)| a != b).count() as u64;
+                    Ok((!ok || e > 0, e, it as u64))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            for (be, e, it) in out {
+                berr += be as u64;
+                biterr += e;
+                iters += it;
+            }
+            blocks += nb;
+        }
+        let p = Point {
+            ebn0_db: ebn0,
+            esn0_db: esn0,
+            blocks,
+            block_errors: berr,
+            bler: berr as f64 / blocks as f64,
+            bit_errors: biterr,
+            ber: biterr as f64 / (blocks as f64 * args.k as f64),
+            avg_iterations: iters as f64 / blocks as f64,
+            k: args.k,
+            n,
+            modulation: modulation.name(),
+            decoder: args.decoder.clone(),
+        };
+        if g.json {
+            writeln!(stdout, "{}", serde_json::to_string(&p)?)?;
+        } else {
+            writeln!(
+                stdout,
+                "{:>8.3} {:>8.3} {:>9} {:>7} {:>11.3e} {:>11.3e} {:>7.2}",
+                p.ebn0_db, p.esn0_db, p.blocks, p.block_errors, p.bler, p.ber, p.avg_iterations
+            )?;
+        }
+        stdout.flush()?;
+        results.push(p);
+        if berr == 0 && !args.no_early_stop {
+            break;
+        }
+    }
+    if let Some(dir) = &args.out {
+        write_outputs(dir, &results)?;
+    }
+    Ok(())
+}
+
+/// Writes `data` to `path` atomically (temporary file, then rename).
+fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
+
+fn write_outputs(dir: &Path, pts: &[Point]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut csv = String::from("ebn0_db,esn0_db,blocks,block_errors,bler,bit_errors,ber,avg_iterations,k,n,modulation,decoder\n");
+    let mut jsonl = String::new();
+    for p in pts {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            p.ebn0_db, p.esn0_db, p.blocks, p.block_errors, p.bler, p.bit_errors, p.ber, p.avg_iterations, p.k, p.n, p.modulation, p.decoder
+        ));
+        jsonl.push_str(&serde_json::to_string(p)?);
+        jsonl.push('\n');
+    }
+    write_atomic(&dir.join("ldpc_sim.csv"), csv.as_bytes())?;
+    write_atomic(&dir.join("ldpc_sim.jsonl"), jsonl.as_bytes())?;
+    plot(&dir.join("ldpc_sim.png"), pts).context("drawing ldpc_sim.png")
+}
+
+/// Log-scale BLER and BER against Eb/N0.
+fn plot(path: &Path, pts: &[Point]) -> Result<()> {
+    use plotters::prelude::*;
+    let tmp = path.with_extension("tmp.png");
+    {
+        let root = BitMapBackend::new(&tmp, (800, 560)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let (x0, x1) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.ebn0_db), b.max(p.ebn0_db)));
+        let (x0, x1) = if x1 > x0 { (x0, x1) } else { (x0 - 0.5, x0 + 0.5) };
+        let floor = pts
+            .iter()
+            .flat_map(|p| [p.bler, p.ber])
+            .filter(|v| *v > 0.0)
+            .fold(1.0f64, f64::min)
+            .max(1e-9)
+            / 2.0;
+        let first = pts.first().map(|p| format!("k={} n={} {} {}", p.k, p.n, p.modulation, p.decoder)).unwrap_or_default();
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("5G NR LDPC, AWGN: {first}"), ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, (floor..1.0f64).log_scale())?;
+        chart.configure_mesh().x_desc("Eb/N0 (dB)").y_desc("error rate").draw()?;
+        for (name, color, get) in [
+            ("BLER", BLUE, (|p: &Point| p.bler) as fn(&Point) -> f64),
+            ("BER", RED, |p: &Point| p.ber),
+        ] {
+            let series: Vec<(f64, f64)> = pts.iter().filter(|p| get(p) > 0.0).map(|p| (p.ebn0_db, get(p))).collect();
+            chart
+                .draw_series(LineSeries::new(series.clone(), color.stroke_width(2)))?
+                .label(name)
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
+            chart.draw_series(series.iter().map(|&(x, y)| Circle::new((x, y), 4, color.filled())))?;
+        }
+        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+        root.present()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
 }

@@ -2,8 +2,39 @@
 //! vector loops) and flooding sum-product (boxplus-φ), both with early termination on a zero
 //! syndrome. LLR convention: L = ln P(b=0)/P(b=1).
 
+/// Defines `fn $name(args)` that runs the `#[inline(always)]` function `$generic` compiled for
+/// AVX-512, AVX2 or the baseline, chosen at run time. Floating-point results are identical
+/// (no reassociation or contraction is enabled by the target features).
+macro_rules! multiversion {
+    (fn $name:ident = $generic:ident($($arg:ident: $ty:ty),* $(,)?)) => {
+        fn $name($($arg: $ty),*) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma")]
+                unsafe fn v512($($arg: $ty),*) {
+                    $generic($($arg),*)
+                }
+                #[target_feature(enable = "avx2,fma")]
+                unsafe fn v256($($arg: $ty),*) {
+                    $generic($($arg),*)
+                }
+                if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
+                    // SAFETY: the CPU supports the enabled target features (checked just above).
+                    return unsafe { v512($($arg),*) };
+                }
+                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                    // SAFETY: as above.
+                    return unsafe { v256($($arg),*) };
+                }
+            }
+            $generic($($arg),*)
+        }
+    };
+}
+
 mod bp;
 mod minsum;
+mod phi;
 
 use crate::error::{LdpcError, Result};
 use crate::graph::QcMatrix;
@@ -177,12 +208,4 @@ pub(crate) fn gather_sub(t: &mut [f32], l: &[f32], rm: &[f32], v: usize) {
     for ((o, a), b) in t1.iter_mut().zip(&l[..v]).zip(r1) {
         *o = *a - *b;
     }
-}
-
-/// `l[(r + v) mod Z] = t[r]` (inverse of the shift in [`gather_sub`]).
-#[inline(always)]
-pub(crate) fn scatter(l: &mut [f32], t: &[f32], v: usize) {
-    let z = t.len();
-    l[v..z].copy_from_slice(&t[..z - v]);
-    l[..v].copy_from_slice(&t[z - v..]);
 }
