@@ -6,16 +6,16 @@
 /// AVX-512, AVX2 or the baseline, chosen at run time. Floating-point results are identical
 /// (no reassociation or contraction is enabled by the target features).
 macro_rules! multiversion {
-    (fn $name:ident = $generic:ident($($arg:ident: $ty:ty),* $(,)?)) => {
-        fn $name($($arg: $ty),*) {
+    (fn $name:ident = $generic:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?) => {
+        fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma")]
-                unsafe fn v512($($arg: $ty),*) {
+                unsafe fn v512($($arg: $ty),*) $(-> $ret)? {
                     $generic($($arg),*)
                 }
                 #[target_feature(enable = "avx2,fma")]
-                unsafe fn v256($($arg: $ty),*) {
+                unsafe fn v256($($arg: $ty),*) $(-> $ret)? {
                     $generic($($arg),*)
                 }
                 if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
@@ -164,28 +164,47 @@ impl QcDecoder {
         Ok(CwDecodeResult { bits, iterations, syndrome_ok })
     }
 
-    /// True when the hard decisions of `post` satisfy every used parity check.
-    pub(crate) fn converged(&self, post: &[f32], hard: &mut Vec<u8>) -> bool {
-        hard_decide(post, hard);
-        let z = self.h.z;
-        let mut s = vec![0u8; z];
-        for row in &self.h.rows[..self.m] {
-            s.fill(0);
-            for e in row {
-                crate::graph::xor_rotated(&mut s, &hard[e.col * z..(e.col + 1) * z], e.shift);
+    /// True when the hard decisions (L < 0 ⇒ 1) of `post` satisfy every used parity check.
+    /// `acc` is Zc bytes of scratch.
+    pub(crate) fn converged(&self, post: &[f32], acc: &mut Vec<u8>) -> bool {
+        acc.resize(self.h.z, 0);
+        syndrome_zero(&self.h.rows[..self.m], self.h.z, post, acc)
+    }
+}
+
+multiversion!(fn syndrome_zero = syndrome_zero_generic(
+    rows: &[Vec<crate::graph::Circulant>],
+    z: usize,
+    post: &[f32],
+    acc: &mut [u8],
+) -> bool);
+
+#[inline(always)]
+fn syndrome_zero_generic(rows: &[Vec<crate::graph::Circulant>], z: usize, post: &[f32], acc: &mut [u8]) -> bool {
+    for row in rows {
+        acc.fill(0);
+        for e in row {
+            let l = &post[e.col * z..(e.col + 1) * z];
+            let v = e.shift;
+            let (a0, a1) = acc.split_at_mut(z - v);
+            for (o, x) in a0.iter_mut().zip(&l[v..]) {
+                *o ^= (*x < 0.0) as u8;
             }
-            if s.iter().any(|&b| b != 0) {
-                return false;
+            for (o, x) in a1.iter_mut().zip(&l[..v]) {
+                *o ^= (*x < 0.0) as u8;
             }
         }
-        true
+        if acc.iter().fold(0u8, |m, &b| m | b) != 0 {
+            return false;
+        }
     }
+    true
 }
 
 /// Hard decision: bit = 1 when L < 0.
 fn hard_decide(post: &[f32], out: &mut Vec<u8>) {
     out.clear();
-    out.extend(post.iter().map(|&l| (l.to_bits() >> 31) as u8 & (l != 0.0) as u8));
+    out.extend(post.iter().map(|&l| (l < 0.0) as u8));
 }
 
 /// Rejects NaN, clamps to ±LLR_MAX.
