@@ -14,7 +14,10 @@ use std::time::Instant;
 
 /// CPU time of the calling thread (seconds): robust to other processes sharing the cores.
 fn thread_cpu() -> f64 {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: valid pointer to a timespec; CLOCK_THREAD_CPUTIME_ID is supported on Linux.
     unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
     ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
@@ -50,7 +53,10 @@ fn main() {
             (c, full)
         })
         .collect();
-    println!("BG1 Zc=384 K=8448 R=1/2 ({} block rows), BPSK AWGN Eb/N0 = {ebn0_db} dB, 1 thread", n / z - 22);
+    println!(
+        "BG1 Zc=384 K=8448 R=1/2 ({} block rows), BPSK AWGN Eb/N0 = {ebn0_db} dB, 1 thread",
+        n / z - 22
+    );
     println!("Mbit/s per core = information bits / thread CPU time; wall-clock Mbit/s shown too (shared machine)");
     println!(
         "{:<38} {:>6} {:>6} {:>11} {:>12} {:>11} {:>6}",
@@ -68,13 +74,23 @@ fn main() {
     };
     let mut ours = Vec::new();
     for (name, kind) in [
-        ("semcom NMS 0.75 (layered f32)", DecoderKind::MinSumNormalized(0.75)),
-        ("semcom OMS 0.5 (layered f32)", DecoderKind::MinSumOffset(0.5)),
+        (
+            "semcom NMS 0.75 (layered f32)",
+            DecoderKind::MinSumNormalized(0.75),
+        ),
+        (
+            "semcom OMS 0.5 (layered f32)",
+            DecoderKind::MinSumOffset(0.5),
+        ),
         ("semcom BP (flooding)", DecoderKind::SumProduct),
     ] {
         for early in [false, true] {
             let cfg = DecoderConfig { kind, max_iter: 10 };
-            let nf = if kind == DecoderKind::SumProduct { 8 } else { frames.len() };
+            let nf = if kind == DecoderKind::SumProduct {
+                8
+            } else {
+                frames.len()
+            };
             let ((it, errs), wall, cpu) = timed(|| {
                 let (mut it, mut errs) = (0, 0);
                 for (c, llr) in &frames[..nf] {
@@ -89,7 +105,10 @@ fn main() {
         }
     }
     // both cores, rayon over frames (wall clock)
-    let cfg = DecoderConfig { kind: DecoderKind::MinSumNormalized(0.75), max_iter: 10 };
+    let cfg = DecoderConfig {
+        kind: DecoderKind::MinSumNormalized(0.75),
+        max_iter: 10,
+    };
     let th = rayon::current_num_threads();
     let t = Instant::now();
     let errs: usize = frames
@@ -114,7 +133,12 @@ fn main() {
         }
     }
     let mut best: f64 = 0.0;
-    for name in ["HLAminstarf32", "HLMinstarapproxi8", "Aminstari8", "HLPhif32"] {
+    for name in [
+        "HLAminstarf32",
+        "HLMinstarapproxi8",
+        "Aminstari8",
+        "HLPhif32",
+    ] {
         let imp = DecoderImplementation::from_str(name, true).unwrap();
         let mut d = imp.build_decoder(sp.clone());
         let nf = 4;
@@ -128,8 +152,21 @@ fn main() {
             }
             (it, errs)
         });
-        best = best.max(row(&format!("ldpc-toolbox {name} +ET"), it as f64 / nf as f64, nf, wall, cpu, errs));
+        best = best.max(row(
+            &format!("ldpc-toolbox {name} +ET"),
+            it as f64 / nf as f64,
+            nf,
+            wall,
+            cpu,
+            errs,
+        ));
     }
-    println!("ratio semcom NMS (10 it, no ET) / fastest ldpc-toolbox (+ET): {:.1}x", ours[0] / best);
-    println!("ratio semcom NMS +ET / fastest ldpc-toolbox +ET: {:.1}x", ours[1] / best);
+    println!(
+        "ratio semcom NMS (10 it, no ET) / fastest ldpc-toolbox (+ET): {:.1}x",
+        ours[0] / best
+    );
+    println!(
+        "ratio semcom NMS +ET / fastest ldpc-toolbox +ET: {:.1}x",
+        ours[1] / best
+    );
 }

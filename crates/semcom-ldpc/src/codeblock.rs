@@ -88,7 +88,12 @@ impl CodeBlockCoder {
     }
 
     /// De-rate-matches E LLRs and decodes, returning the K' bits.
-    pub fn decode(&self, llr: &[f32], rm: &RateMatcher, cfg: &DecoderConfig) -> Result<CbDecodeResult> {
+    pub fn decode(
+        &self,
+        llr: &[f32],
+        rm: &RateMatcher,
+        cfg: &DecoderConfig,
+    ) -> Result<CbDecodeResult> {
         let mut buf = vec![0f32; self.n_d()];
         rm.derate_match_add(llr, &mut buf)?;
         self.decode_buffer(&buf, cfg)
@@ -107,7 +112,11 @@ impl CodeBlockCoder {
         let r = self.dec.decode(&llr, cfg)?;
         let mut bits = r.bits;
         bits.truncate(self.seg.k_prime);
-        Ok(CbDecodeResult { bits, iterations: r.iterations, syndrome_ok: r.syndrome_ok })
+        Ok(CbDecodeResult {
+            bits,
+            iterations: r.iterations,
+            syndrome_ok: r.syndrome_ok,
+        })
     }
 
     /// N = (cols − 2)·Zc, the circular buffer length.

@@ -95,8 +95,10 @@ mod tests {
     #[test]
     fn known_value_crc16() {
         // CRC-16/XMODEM (poly 0x1021, init 0, no reflection) of ASCII "123456789" is 0x31C3.
-        let bits: Vec<u8> =
-            b"123456789".iter().flat_map(|&c| (0..8).rev().map(move |i| (c >> i) & 1)).collect();
+        let bits: Vec<u8> = b"123456789"
+            .iter()
+            .flat_map(|&c| (0..8).rev().map(move |i| (c >> i) & 1))
+            .collect();
         assert_eq!(Crc::Crc16.remainder(&bits), 0x31C3);
     }
 }

@@ -62,7 +62,12 @@ impl QcEncoder {
             known[c - kb] = true;
             core_plan.push((r, c));
         }
-        Ok(Self { h, kb, core_shift, core_plan })
+        Ok(Self {
+            h,
+            kb,
+            core_shift,
+            core_plan,
+        })
     }
 
     /// The lifted parity-check matrix.
@@ -109,7 +114,14 @@ impl QcEncoder {
     }
 
     /// Solves block row `r` for the unknown block column `col` given all others.
-    fn solve_row(&self, cw: &mut [u8], r: usize, col: usize, acc: &mut [u8], lambda: Option<&[u8]>) {
+    fn solve_row(
+        &self,
+        cw: &mut [u8],
+        r: usize,
+        col: usize,
+        acc: &mut [u8],
+        lambda: Option<&[u8]>,
+    ) {
         let z = self.h.z;
         match lambda {
             Some(l) => acc.copy_from_slice(l),

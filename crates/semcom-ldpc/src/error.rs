@@ -47,14 +47,21 @@ pub(crate) fn check_len(what: &'static str, expected: usize, got: usize) -> Resu
     if expected == got {
         Ok(())
     } else {
-        Err(LdpcError::Length { what, expected, got })
+        Err(LdpcError::Length {
+            what,
+            expected,
+            got,
+        })
     }
 }
 
 /// Checks that every byte is a bit (0 or 1).
 pub(crate) fn check_bits(bits: &[u8]) -> Result<()> {
     match bits.iter().position(|&b| b > 1) {
-        Some(index) => Err(LdpcError::InvalidBit { index, value: bits[index] }),
+        Some(index) => Err(LdpcError::InvalidBit {
+            index,
+            value: bits[index],
+        }),
         None => Ok(()),
     }
 }

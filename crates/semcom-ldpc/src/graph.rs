@@ -15,19 +15,21 @@ pub enum BaseGraph {
 
 /// Lifting sizes of TS 38.212 Table 5.3.2-1 (all 51), sorted.
 pub const LIFTING_SIZES: [usize; 51] = [
-    2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 26, 28, 30, 32, 36, 40,
-    44, 48, 52, 56, 60, 64, 72, 80, 88, 96, 104, 112, 120, 128, 144, 160, 176, 192, 208, 224, 240,
-    256, 288, 320, 352, 384,
+    2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18, 20, 22, 24, 26, 28, 30, 32, 36, 40, 44,
+    48, 52, 56, 60, 64, 72, 80, 88, 96, 104, 112, 120, 128, 144, 160, 176, 192, 208, 224, 240, 256,
+    288, 320, 352, 384,
 ];
 
 /// Set index iLS of lifting size `z` (TS 38.212 Table 5.3.2-1: Zc = a·2^j, a ∈ {2,3,5,7,9,11,13,15}).
 pub fn set_index(z: usize) -> Result<usize> {
     const A: [usize; 8] = [2, 3, 5, 7, 9, 11, 13, 15];
     if !LIFTING_SIZES.contains(&z) {
-        return Err(LdpcError::Config(format!("{z} is not a 5G NR lifting size")));
+        return Err(LdpcError::Config(format!(
+            "{z} is not a 5G NR lifting size"
+        )));
     }
     let mut a = z;
-    while a % 2 == 0 && a > 2 {
+    while a.is_multiple_of(2) && a > 2 {
         a /= 2;
     }
     // z = 2^j is in set 0 (a = 2), other z reduce to their odd factor.
@@ -101,7 +103,10 @@ impl QcMatrix {
         let ils = set_index(z)?;
         let mut rows = vec![Vec::new(); bg.rows()];
         for &(i, j, v) in bg.table() {
-            rows[i as usize].push(Circulant { col: j as usize, shift: v[ils] as usize % z });
+            rows[i as usize].push(Circulant {
+                col: j as usize,
+                shift: v[ils] as usize % z,
+            });
         }
         for r in &mut rows {
             r.sort_by_key(|c| c.col);

@@ -20,7 +20,12 @@ pub struct Mcs {
 
 macro_rules! mcs {
     ($qm:expr, $num:expr, $den:expr, $name:expr, $thr:expr) => {
-        Mcs { modulation_order: $qm, rate: $num as f64 / $den as f64, name: $name, esn0_db_bler_1e2: $thr }
+        Mcs {
+            modulation_order: $qm,
+            rate: $num as f64 / $den as f64,
+            name: $name,
+            esn0_db_bler_1e2: $thr,
+        }
     };
 }
 
@@ -82,15 +87,24 @@ impl std::str::FromStr for Mcs {
     type Err = LdpcError;
     /// Parses a table name (`16qam-2/3`); `qam16`/`QAM16` spellings and `_` are accepted.
     fn from_str(s: &str) -> Result<Self> {
-        let norm = s.trim().to_ascii_lowercase().replace('_', "-").replace("qam16", "16qam")
-            .replace("qam64", "64qam").replace("qam256", "256qam");
-        TABLE.iter().find(|m| m.name == norm).copied().ok_or_else(|| LdpcError::Parse {
-            name: s.into(),
-            msg: format!(
-                "unknown MCS (known: {})",
-                TABLE.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
-            ),
-        })
+        let norm = s
+            .trim()
+            .to_ascii_lowercase()
+            .replace('_', "-")
+            .replace("qam16", "16qam")
+            .replace("qam64", "64qam")
+            .replace("qam256", "256qam");
+        TABLE
+            .iter()
+            .find(|m| m.name == norm)
+            .copied()
+            .ok_or_else(|| LdpcError::Parse {
+                name: s.into(),
+                msg: format!(
+                    "unknown MCS (known: {})",
+                    TABLE.iter().map(|m| m.name).collect::<Vec<_>>().join(", ")
+                ),
+            })
     }
 }
 
@@ -102,7 +116,10 @@ pub fn modulation_order(name: &str) -> Result<usize> {
         "16qam" | "qam16" => Ok(4),
         "64qam" | "qam64" => Ok(6),
         "256qam" | "qam256" => Ok(8),
-        _ => Err(LdpcError::Parse { name: name.into(), msg: "known: bpsk, qpsk, 16qam, 64qam, 256qam".into() }),
+        _ => Err(LdpcError::Parse {
+            name: name.into(),
+            msg: "known: bpsk, qpsk, 16qam, 64qam, 256qam".into(),
+        }),
     }
 }
 
@@ -113,7 +130,9 @@ mod tests {
     #[test]
     fn table_sorted_and_parsable() {
         let t = Mcs::table();
-        assert!(t.windows(2).all(|w| w[0].spectral_efficiency() <= w[1].spectral_efficiency()));
+        assert!(t
+            .windows(2)
+            .all(|w| w[0].spectral_efficiency() <= w[1].spectral_efficiency()));
         for m in &t {
             assert_eq!(m.name.parse::<Mcs>().unwrap(), *m);
         }

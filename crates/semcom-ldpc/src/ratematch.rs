@@ -23,7 +23,11 @@ pub fn k0(bg: BaseGraph, rv: u8, ncb: usize, z: usize) -> Result<usize> {
         (BaseGraph::Bg2, 1) => (13, 50),
         (BaseGraph::Bg2, 2) => (25, 50),
         (BaseGraph::Bg2, 3) => (43, 50),
-        _ => return Err(LdpcError::Config(format!("redundancy version {rv} not in 0..=3"))),
+        _ => {
+            return Err(LdpcError::Config(format!(
+                "redundancy version {rv} not in 0..=3"
+            )))
+        }
     };
     Ok((num * ncb) / (den * z) * z)
 }
@@ -41,11 +45,15 @@ impl RateMatcher {
         qm: usize,
         rv: u8,
     ) -> Result<Self> {
-        if qm == 0 || e % qm != 0 {
-            return Err(LdpcError::Config(format!("E = {e} is not a multiple of Qm = {qm}")));
+        if qm == 0 || !e.is_multiple_of(qm) {
+            return Err(LdpcError::Config(format!(
+                "E = {e} is not a multiple of Qm = {qm}"
+            )));
         }
         if e == 0 || fillers.len() >= n || e > u32::MAX as usize {
-            return Err(LdpcError::Config(format!("invalid rate matching output size E = {e}")));
+            return Err(LdpcError::Config(format!(
+                "invalid rate matching output size E = {e}"
+            )));
         }
         let ncb = n;
         let start = k0(bg, rv, ncb, z)?;

@@ -48,9 +48,13 @@ impl Segmentation {
             return Err(LdpcError::Config("empty transport block".into()));
         }
         let kcb = bg.kcb();
-        let (l, c) = if b <= kcb { (0, 1) } else { (24, b.div_ceil(kcb - 24)) };
+        let (l, c) = if b <= kcb {
+            (0, 1)
+        } else {
+            (24, b.div_ceil(kcb - 24))
+        };
         let b_prime = b + c * l;
-        if b_prime % c != 0 {
+        if !b_prime.is_multiple_of(c) {
             return Err(LdpcError::Config(format!(
                 "B' = {b_prime} is not a multiple of C = {c}; use a TBS from TS 38.214 (NrConfig::for_channel)"
             )));
@@ -65,7 +69,14 @@ impl Segmentation {
         };
         let z = min_lifting_size(kb, k_prime)?;
         let k = bg.info_cols() * z;
-        Ok(Self { bg, c, k_prime, k, z, l })
+        Ok(Self {
+            bg,
+            c,
+            k_prime,
+            k,
+            z,
+            l,
+        })
     }
 
     /// Number of filler bits per code block (K − K').
@@ -87,7 +98,9 @@ const TBS_TABLE: [usize; 93] = [
 /// Transport block size of TS 38.214 §5.1.3.2 steps 2–4 for N_info = `n_info` and code rate R.
 pub fn tbs_from_ninfo(n_info: f64, rate: f64) -> Result<usize> {
     if !(n_info.is_finite() && rate.is_finite()) || n_info < 1.0 {
-        return Err(LdpcError::Config(format!("N_info = {n_info} too small for a transport block")));
+        return Err(LdpcError::Config(format!(
+            "N_info = {n_info} too small for a transport block"
+        )));
     }
     if n_info <= 3824.0 {
         let n = (n_info.log2().floor() as i64 - 6).max(3) as u32;

@@ -36,7 +36,12 @@ impl NrConfig {
             return Err(LdpcError::Config(format!("code rate {rate} not in (0, 1)")));
         }
         let tbs = tbs_from_ninfo(g_bits as f64 * rate, rate)?;
-        let cfg = NrConfig { tbs, g: g_bits, qm, rv: 0 };
+        let cfg = NrConfig {
+            tbs,
+            g: g_bits,
+            qm,
+            rv: 0,
+        };
         TransportBlockCodec::new(cfg)?;
         Ok(cfg)
     }
@@ -77,9 +82,12 @@ impl TransportBlockCodec {
     /// Validates `cfg` and precomputes segmentation, base graph, lifting and rate matching.
     pub fn new(cfg: NrConfig) -> Result<Self> {
         if !matches!(cfg.qm, 1 | 2 | 4 | 6 | 8) {
-            return Err(LdpcError::Config(format!("modulation order {} not in {{1,2,4,6,8}}", cfg.qm)));
+            return Err(LdpcError::Config(format!(
+                "modulation order {} not in {{1,2,4,6,8}}",
+                cfg.qm
+            )));
         }
-        if cfg.g == 0 || cfg.g % cfg.qm != 0 || cfg.g > MAX_G {
+        if cfg.g == 0 || !cfg.g.is_multiple_of(cfg.qm) || cfg.g > MAX_G {
             return Err(LdpcError::Config(format!(
                 "G = {} must be a positive multiple of Qm = {} and at most {MAX_G}",
                 cfg.g, cfg.qm
@@ -102,10 +110,19 @@ impl TransportBlockCodec {
         let c = seg.c;
         let q = cfg.g / cfg.qm;
         if q < c {
-            return Err(LdpcError::Config(format!("G = {} too small for {c} code blocks", cfg.g)));
+            return Err(LdpcError::Config(format!(
+                "G = {} too small for {c} code blocks",
+                cfg.g
+            )));
         }
         let cb_e: Vec<usize> = (0..c)
-            .map(|j| if j + q % c < c { cfg.qm * (q / c) } else { cfg.qm * q.div_ceil(c) })
+            .map(|j| {
+                if j + q % c < c {
+                    cfg.qm * (q / c)
+                } else {
+                    cfg.qm * q.div_ceil(c)
+                }
+            })
             .collect();
         let mut sizes: Vec<usize> = cb_e.clone();
         sizes.dedup();
@@ -113,9 +130,20 @@ impl TransportBlockCodec {
             .iter()
             .map(|&e| rate_matcher(&seg, e, cfg.qm, cfg.rv))
             .collect::<Result<Vec<_>>>()?;
-        let cb_rm = cb_e.iter().map(|e| sizes.iter().position(|s| s == e).unwrap_or(0)).collect();
+        let cb_rm = cb_e
+            .iter()
+            .map(|e| sizes.iter().position(|s| s == e).unwrap_or(0))
+            .collect();
         let coder = CodeBlockCoder::new(seg, &rms.iter().collect::<Vec<_>>())?;
-        Ok(Self { cfg, crc, seg, coder, rms, cb_rm, cb_e })
+        Ok(Self {
+            cfg,
+            crc,
+            seg,
+            coder,
+            rms,
+            cb_rm,
+            cb_e,
+        })
     }
 
     /// The configuration.
@@ -174,7 +202,11 @@ impl TransportBlockCodec {
             .map(|r| {
                 let part = &llr[starts[r]..starts[r] + self.cb_e[r]];
                 let res = self.coder.decode(part, &self.rms[self.cb_rm[r]], dec)?;
-                let ok = if multi { Crc::Crc24B.check(&res.bits) } else { res.syndrome_ok };
+                let ok = if multi {
+                    Crc::Crc24B.check(&res.bits)
+                } else {
+                    res.syndrome_ok
+                };
                 Ok((res, ok))
             })
             .collect::<Result<Vec<_>>>()?;

@@ -23,7 +23,11 @@ fn encoded_words_satisfy_all_parity_checks() {
                 let info = random_bits(&mut r, bg.info_cols() * z);
                 let cw = enc.encode(&info).unwrap();
                 assert_eq!(&cw[..info.len()], &info[..], "systematic");
-                assert_eq!(enc.matrix().syndrome_weight(&cw, bg.rows()), 0, "{bg:?} Z={z}");
+                assert_eq!(
+                    enc.matrix().syndrome_weight(&cw, bg.rows()),
+                    0,
+                    "{bg:?} Z={z}"
+                );
             }
         }
     }
@@ -64,7 +68,10 @@ fn rate_matching_and_dematching_are_exact_inverses() {
             let avail = n - fill.len();
             for (p, v) in buf.iter().enumerate().filter(|(p, _)| !fill.contains(p)) {
                 let c = v.abs() as usize;
-                assert!(c == e / avail || c == e.div_ceil(avail), "pos {p} count {c}");
+                assert!(
+                    c == e / avail || c == e.div_ceil(avail),
+                    "pos {p} count {c}"
+                );
             }
         }
     }
@@ -85,31 +92,89 @@ fn tb_roundtrip(cfg: NrConfig, esn0_db: f64, dec: DecoderConfig, seed: u64) -> b
 #[test]
 fn transport_blocks_decode_error_free_at_high_snr() {
     let decs = [
-        DecoderConfig { kind: DecoderKind::MinSumNormalized(0.75), max_iter: 20 },
-        DecoderConfig { kind: DecoderKind::MinSumOffset(0.5), max_iter: 20 },
-        DecoderConfig { kind: DecoderKind::SumProduct, max_iter: 20 },
+        DecoderConfig {
+            kind: DecoderKind::MinSumNormalized(0.75),
+            max_iter: 20,
+        },
+        DecoderConfig {
+            kind: DecoderKind::MinSumOffset(0.5),
+            max_iter: 20,
+        },
+        DecoderConfig {
+            kind: DecoderKind::SumProduct,
+            max_iter: 20,
+        },
     ];
     let cfgs = [
-        NrConfig { tbs: 24, g: 120, qm: 2, rv: 0 },
-        NrConfig { tbs: 200, g: 400, qm: 4, rv: 0 },
+        NrConfig {
+            tbs: 24,
+            g: 120,
+            qm: 2,
+            rv: 0,
+        },
+        NrConfig {
+            tbs: 200,
+            g: 400,
+            qm: 4,
+            rv: 0,
+        },
         // RV 1–3 start inside the parity part: only self-decodable when the buffer wraps
-        NrConfig { tbs: 200, g: 1600, qm: 4, rv: 1 },
-        NrConfig { tbs: 1000, g: 6000, qm: 6, rv: 2 },
-        NrConfig { tbs: 3824, g: 5760, qm: 8, rv: 0 },
-        NrConfig { tbs: 3824, g: 19200, qm: 8, rv: 3 },
-        NrConfig { tbs: 8456, g: 25368, qm: 2, rv: 0 }, // C = 2 BG1, fillers
-        NrConfig { tbs: 20496, g: 30744, qm: 6, rv: 0 }, // C = 3, rate 2/3
+        NrConfig {
+            tbs: 200,
+            g: 1600,
+            qm: 4,
+            rv: 1,
+        },
+        NrConfig {
+            tbs: 1000,
+            g: 6000,
+            qm: 6,
+            rv: 2,
+        },
+        NrConfig {
+            tbs: 3824,
+            g: 5760,
+            qm: 8,
+            rv: 0,
+        },
+        NrConfig {
+            tbs: 3824,
+            g: 19200,
+            qm: 8,
+            rv: 3,
+        },
+        NrConfig {
+            tbs: 8456,
+            g: 25368,
+            qm: 2,
+            rv: 0,
+        }, // C = 2 BG1, fillers
+        NrConfig {
+            tbs: 20496,
+            g: 30744,
+            qm: 6,
+            rv: 0,
+        }, // C = 3, rate 2/3
     ];
     for (i, cfg) in cfgs.iter().enumerate() {
         for (j, dec) in decs.iter().enumerate() {
-            assert!(tb_roundtrip(*cfg, 8.0, *dec, (10 * i + j) as u64), "{cfg:?} {dec:?}");
+            assert!(
+                tb_roundtrip(*cfg, 8.0, *dec, (10 * i + j) as u64),
+                "{cfg:?} {dec:?}"
+            );
         }
     }
 }
 
 #[test]
 fn for_channel_picks_a_fitting_tbs() {
-    for (g, rate, qm) in [(2000, 0.5, 2), (1200, 0.5, 4), (30000, 2.0 / 3.0, 6), (100000, 0.5, 8), (5000, 0.2, 2)] {
+    for (g, rate, qm) in [
+        (2000, 0.5, 2),
+        (1200, 0.5, 4),
+        (30000, 2.0 / 3.0, 6),
+        (100000, 0.5, 8),
+        (5000, 0.2, 2),
+    ] {
         let cfg = NrConfig::for_channel(g, rate, qm).unwrap();
         assert_eq!(cfg.tbs % 8, 0);
         assert!((cfg.rate() - rate).abs() < 0.05 * rate + 0.02, "{cfg:?}");
@@ -122,12 +187,28 @@ fn for_channel_picks_a_fitting_tbs() {
 
 #[test]
 fn crc_flags_garbage() {
-    let cfg = NrConfig { tbs: 20496, g: 30744, qm: 2, rv: 0 };
+    let cfg = NrConfig {
+        tbs: 20496,
+        g: 30744,
+        qm: 2,
+        rv: 0,
+    };
     let codec = TransportBlockCodec::new(cfg).unwrap();
     let mut r = rng(3);
     let bits = random_bits(&mut r, cfg.g);
-    let llr: Vec<f32> = bits.iter().map(|&b| if b == 0 { 0.3 } else { -0.3 }).collect();
-    let out = codec.decode(&llr, &DecoderConfig { max_iter: 5, ..Default::default() }).unwrap();
+    let llr: Vec<f32> = bits
+        .iter()
+        .map(|&b| if b == 0 { 0.3 } else { -0.3 })
+        .collect();
+    let out = codec
+        .decode(
+            &llr,
+            &DecoderConfig {
+                max_iter: 5,
+                ..Default::default()
+            },
+        )
+        .unwrap();
     assert!(!out.tb_crc_ok);
     assert!(out.cb_crc_ok.iter().all(|ok| !ok));
     assert_eq!(out.bits.len(), cfg.tbs);
@@ -135,16 +216,37 @@ fn crc_flags_garbage() {
 
 #[test]
 fn bad_inputs_give_typed_errors_not_panics() {
-    let cfg = NrConfig { tbs: 1000, g: 2000, qm: 2, rv: 0 };
+    let cfg = NrConfig {
+        tbs: 1000,
+        g: 2000,
+        qm: 2,
+        rv: 0,
+    };
     let codec = TransportBlockCodec::new(cfg).unwrap();
     let dec = DecoderConfig::default();
-    assert!(matches!(codec.encode(&[0u8; 999]), Err(LdpcError::Length { .. })));
-    assert!(matches!(codec.encode(&[2u8; 1000]), Err(LdpcError::InvalidBit { .. })));
-    assert!(matches!(codec.decode(&[0.0; 1999], &dec), Err(LdpcError::Length { .. })));
+    assert!(matches!(
+        codec.encode(&[0u8; 999]),
+        Err(LdpcError::Length { .. })
+    ));
+    assert!(matches!(
+        codec.encode(&[2u8; 1000]),
+        Err(LdpcError::InvalidBit { .. })
+    ));
+    assert!(matches!(
+        codec.decode(&[0.0; 1999], &dec),
+        Err(LdpcError::Length { .. })
+    ));
     let mut llr = vec![1.0f32; 2000];
     llr[17] = f32::NAN;
-    assert!(matches!(codec.decode(&llr, &dec), Err(LdpcError::NanLlr(17))));
-    for kind in [DecoderKind::SumProduct, DecoderKind::MinSumOffset(0.5), DecoderKind::MinSumNormalized(0.75)] {
+    assert!(matches!(
+        codec.decode(&llr, &dec),
+        Err(LdpcError::NanLlr(17))
+    ));
+    for kind in [
+        DecoderKind::SumProduct,
+        DecoderKind::MinSumOffset(0.5),
+        DecoderKind::MinSumNormalized(0.75),
+    ] {
         let d = DecoderConfig { kind, max_iter: 10 };
         for v in [f32::INFINITY, f32::NEG_INFINITY, 1e30, -1e30, f32::MAX, 0.0] {
             let mut llr = vec![v; 2000];
@@ -159,16 +261,49 @@ fn bad_inputs_give_typed_errors_not_panics() {
         assert!(out.tb_crc_ok);
     }
     for bad in [
-        NrConfig { tbs: 0, g: 2000, qm: 2, rv: 0 },
-        NrConfig { tbs: 1000, g: 2001, qm: 2, rv: 0 },
-        NrConfig { tbs: 1000, g: 2000, qm: 3, rv: 0 },
-        NrConfig { tbs: 1000, g: 2000, qm: 2, rv: 4 },
-        NrConfig { tbs: 1000, g: 1000, qm: 2, rv: 0 },
-        NrConfig { tbs: 1000, g: usize::MAX - 1, qm: 2, rv: 0 },
+        NrConfig {
+            tbs: 0,
+            g: 2000,
+            qm: 2,
+            rv: 0,
+        },
+        NrConfig {
+            tbs: 1000,
+            g: 2001,
+            qm: 2,
+            rv: 0,
+        },
+        NrConfig {
+            tbs: 1000,
+            g: 2000,
+            qm: 3,
+            rv: 0,
+        },
+        NrConfig {
+            tbs: 1000,
+            g: 2000,
+            qm: 2,
+            rv: 4,
+        },
+        NrConfig {
+            tbs: 1000,
+            g: 1000,
+            qm: 2,
+            rv: 0,
+        },
+        NrConfig {
+            tbs: 1000,
+            g: usize::MAX - 1,
+            qm: 2,
+            rv: 0,
+        },
     ] {
         assert!(TransportBlockCodec::new(bad).is_err(), "{bad:?}");
     }
     assert!("foo".parse::<DecoderKind>().is_err());
-    assert_eq!("oms:0.5".parse::<DecoderKind>().unwrap(), DecoderKind::MinSumOffset(0.5));
+    assert_eq!(
+        "oms:0.5".parse::<DecoderKind>().unwrap(),
+        DecoderKind::MinSumOffset(0.5)
+    );
     assert!(CodeBlockCoder::single(9000, 18000, 2, 0).is_err());
 }

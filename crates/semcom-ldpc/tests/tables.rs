@@ -8,7 +8,10 @@ use std::collections::BTreeSet;
 
 #[test]
 fn lifted_matrices_match_ldpc_toolbox_for_all_lifting_sizes() {
-    for (bg, theirs) in [(BaseGraph::Bg1, nr5g::BaseGraph::BG1), (BaseGraph::Bg2, nr5g::BaseGraph::BG2)] {
+    for (bg, theirs) in [
+        (BaseGraph::Bg1, nr5g::BaseGraph::BG1),
+        (BaseGraph::Bg2, nr5g::BaseGraph::BG2),
+    ] {
         for &z in &LIFTING_SIZES {
             // (look up by value: ldpc-toolbox 0.12 names Z208 "204" in its clap value names)
             let ls = *nr5g::LiftingSize::value_variants()

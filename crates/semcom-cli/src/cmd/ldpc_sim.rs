@@ -133,7 +133,9 @@ fn parse_range(s: &str) -> Result<Vec<f64>> {
         let n = ((b - a) / c + 1e-9).floor() as usize;
         (0..=n).map(|i| a + i as f64 * c).collect()
     } else {
-        s.split(',').map(|x| x.trim().parse::<f64>()).collect::<std::result::Result<_, _>>()?
+        s.split(',')
+            .map(|x| x.trim().parse::<f64>())
+            .collect::<std::result::Result<_, _>>()?
     };
     if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
         bail!("bad SNR list '{s}'");
@@ -155,7 +157,10 @@ fn random_bits(seed: u64, n: usize) -> Vec<u8> {
 
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> Result<()> {
-    let modulation: Modulation = args.modulation.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let modulation: Modulation = args
+        .modulation
+        .parse()
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let qm = modulation.bits_per_symbol();
     let demapper = match args.demapper.as_str() {
         "exact" => Demapper::Exact,
@@ -166,13 +171,21 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     if args.iters == 0 || args.iters > 10_000 {
         bail!("--iters must be in 1..=10000");
     }
-    let cfg = DecoderConfig { kind, max_iter: args.iters };
+    let cfg = DecoderConfig {
+        kind,
+        max_iter: args.iters,
+    };
     let n = match args.n {
         Some(n) => n.div_ceil(qm) * qm,
         None => ((args.k as f64 / parse_rate(&args.rate)?) / qm as f64).ceil() as usize * qm,
     };
     let code = if args.tb {
-        Code::Tb(Box::new(TransportBlockCodec::new(NrConfig { tbs: args.k, g: n, qm, rv: args.rv })?))
+        Code::Tb(Box::new(TransportBlockCodec::new(NrConfig {
+            tbs: args.k,
+            g: n,
+            qm,
+            rv: args.rv,
+        })?))
     } else {
         let (c, rm) = CodeBlockCoder::single(args.k, n, qm, args.rv)
             .context("single code block (use --tb for the transport-block chain)")?;
@@ -184,8 +197,19 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     let mut results = Vec::new();
     let mut stdout = std::io::stdout();
     if !g.json {
-        eprintln!("k = {}, n = {n}, {} ({} bits/symbol), decoder {:?}, max {} iterations", args.k, modulation.name(), qm, kind, args.iters);
-        writeln!(stdout, "{:>8} {:>8} {:>9} {:>7} {:>11} {:>11} {:>7}", "Eb/N0", "Es/N0", "blocks", "errors", "BLER", "BER", "iters")?;
+        eprintln!(
+            "k = {}, n = {n}, {} ({} bits/symbol), decoder {:?}, max {} iterations",
+            args.k,
+            modulation.name(),
+            qm,
+            kind,
+            args.iters
+        );
+        writeln!(
+            stdout,
+            "{:>8} {:>8} {:>9} {:>7} {:>11} {:>11} {:>7}",
+            "Eb/N0", "Es/N0", "blocks", "errors", "BLER", "BER", "iters"
+        )?;
     }
     for (pi, &ebn0) in points.iter().enumerate() {
         let esn0 = ebn0 + 10.0 * info_per_symbol.log10();
@@ -263,7 +287,18 @@ fn write_outputs(dir: &Path, pts: &[Point]) -> Result<()> {
     for p in pts {
         csv.push_str(&format!(
             "{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            p.ebn0_db, p.esn0_db, p.blocks, p.block_errors, p.bler, p.bit_errors, p.ber, p.avg_iterations, p.k, p.n, p.modulation, p.decoder
+            p.ebn0_db,
+            p.esn0_db,
+            p.blocks,
+            p.block_errors,
+            p.bler,
+            p.bit_errors,
+            p.ber,
+            p.avg_iterations,
+            p.k,
+            p.n,
+            p.modulation,
+            p.decoder
         ));
         jsonl.push_str(&serde_json::to_string(p)?);
         jsonl.push('\n');
@@ -280,8 +315,14 @@ fn plot(path: &Path, pts: &[Point]) -> Result<()> {
     {
         let root = BitMapBackend::new(&tmp, (800, 560)).into_drawing_area();
         root.fill(&WHITE)?;
-        let (x0, x1) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.ebn0_db), b.max(p.ebn0_db)));
-        let (x0, x1) = if x1 > x0 { (x0, x1) } else { (x0 - 0.5, x0 + 0.5) };
+        let (x0, x1) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| {
+            (a.min(p.ebn0_db), b.max(p.ebn0_db))
+        });
+        let (x0, x1) = if x1 > x0 {
+            (x0, x1)
+        } else {
+            (x0 - 0.5, x0 + 0.5)
+        };
         let floor = pts
             .iter()
             .flat_map(|p| [p.bler, p.ber])
@@ -289,26 +330,45 @@ fn plot(path: &Path, pts: &[Point]) -> Result<()> {
             .fold(1.0f64, f64::min)
             .max(1e-9)
             / 2.0;
-        let first = pts.first().map(|p| format!("k={} n={} {} {}", p.k, p.n, p.modulation, p.decoder)).unwrap_or_default();
+        let first = pts
+            .first()
+            .map(|p| format!("k={} n={} {} {}", p.k, p.n, p.modulation, p.decoder))
+            .unwrap_or_default();
         let mut chart = ChartBuilder::on(&root)
             .caption(format!("5G NR LDPC, AWGN: {first}"), ("sans-serif", 22))
             .margin(12)
             .x_label_area_size(40)
             .y_label_area_size(60)
             .build_cartesian_2d(x0..x1, (floor..1.0f64).log_scale())?;
-        chart.configure_mesh().x_desc("Eb/N0 (dB)").y_desc("error rate").draw()?;
+        chart
+            .configure_mesh()
+            .x_desc("Eb/N0 (dB)")
+            .y_desc("error rate")
+            .draw()?;
         for (name, color, get) in [
             ("BLER", BLUE, (|p: &Point| p.bler) as fn(&Point) -> f64),
             ("BER", RED, |p: &Point| p.ber),
         ] {
-            let series: Vec<(f64, f64)> = pts.iter().filter(|p| get(p) > 0.0).map(|p| (p.ebn0_db, get(p))).collect();
+            let series: Vec<(f64, f64)> = pts
+                .iter()
+                .filter(|p| get(p) > 0.0)
+                .map(|p| (p.ebn0_db, get(p)))
+                .collect();
             chart
                 .draw_series(LineSeries::new(series.clone(), color.stroke_width(2)))?
                 .label(name)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-            chart.draw_series(series.iter().map(|&(x, y)| Circle::new((x, y), 4, color.filled())))?;
+            chart.draw_series(
+                series
+                    .iter()
+                    .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
+            )?;
         }
-        chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw()?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
         root.present()?;
     }
     std::fs::rename(&tmp, path)?;

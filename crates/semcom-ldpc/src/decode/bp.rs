@@ -77,9 +77,19 @@ fn iteration_generic(
         sg.fill(0);
         for (k, e) in row.iter().enumerate() {
             let tk = &mut t[k * z..(k + 1) * z];
-            gather_sub(tk, &post[e.col * z..(e.col + 1) * z], &rm[k * z..(k + 1) * z], e.shift);
+            gather_sub(
+                tk,
+                &post[e.col * z..(e.col + 1) * z],
+                &rm[k * z..(k + 1) * z],
+                e.shift,
+            );
             let pk = &mut ph[k * z..(k + 1) * z];
-            for (((p, x), su), g) in pk.iter_mut().zip(tk.iter()).zip(sum.iter_mut()).zip(sg.iter_mut()) {
+            for (((p, x), su), g) in pk
+                .iter_mut()
+                .zip(tk.iter())
+                .zip(sum.iter_mut())
+                .zip(sg.iter_mut())
+            {
                 *p = phi(x.abs());
                 *su += *p;
                 *g ^= x.to_bits();
@@ -88,7 +98,13 @@ fn iteration_generic(
         for (k, e) in row.iter().enumerate() {
             let (tk, pk) = (&mut t[k * z..(k + 1) * z], &ph[k * z..(k + 1) * z]);
             let rk = &mut rm[k * z..(k + 1) * z];
-            for ((((r, x), p), su), g) in rk.iter_mut().zip(tk.iter_mut()).zip(pk).zip(sum.iter()).zip(sg.iter()) {
+            for ((((r, x), p), su), g) in rk
+                .iter_mut()
+                .zip(tk.iter_mut())
+                .zip(pk)
+                .zip(sum.iter())
+                .zip(sg.iter())
+            {
                 let mag = phi(*su - *p);
                 let sign = (*g ^ x.to_bits()) & 0x8000_0000;
                 *r = f32::from_bits(mag.to_bits() | sign);

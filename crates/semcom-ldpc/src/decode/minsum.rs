@@ -88,7 +88,14 @@ fn iteration_generic(
 /// One layer: Zc parallel check nodes of degree d = row.len(). The cyclic shift of each block is
 /// handled by splitting the Zc lanes into the two contiguous runs [0, Z−v) and [Z−v, Z).
 #[inline(always)]
-fn layer(row: &[Circulant], z: usize, post: &mut [f32], msgs: &mut [f32], s: &mut Scratch, rule: Rule) {
+fn layer(
+    row: &[Circulant],
+    z: usize,
+    post: &mut [f32],
+    msgs: &mut [f32],
+    s: &mut Scratch,
+    rule: Rule,
+) {
     let Scratch { t, m1, m2, idx, sg } = s;
     let (m1, m2, idx, sg) = (&mut m1[..z], &mut m2[..z], &mut idx[..z], &mut sg[..z]);
     m1.fill(f32::MAX);
@@ -158,7 +165,14 @@ fn accumulate(
     k: u32,
 ) {
     let n = t.len();
-    let (l, r, m1, m2, idx, sg) = (&l[..n], &r[..n], &mut m1[..n], &mut m2[..n], &mut idx[..n], &mut sg[..n]);
+    let (l, r, m1, m2, idx, sg) = (
+        &l[..n],
+        &r[..n],
+        &mut m1[..n],
+        &mut m2[..n],
+        &mut idx[..n],
+        &mut sg[..n],
+    );
     for i in 0..n {
         let x = l[i] - r[i];
         t[i] = x;
@@ -187,7 +201,14 @@ fn distribute(
     k: u32,
 ) {
     let n = t.len();
-    let (l, r, m1, m2, idx, sg) = (&mut l[..n], &mut r[..n], &m1[..n], &m2[..n], &idx[..n], &sg[..n]);
+    let (l, r, m1, m2, idx, sg) = (
+        &mut l[..n],
+        &mut r[..n],
+        &m1[..n],
+        &m2[..n],
+        &idx[..n],
+        &sg[..n],
+    );
     for i in 0..n {
         let mag = if idx[i] == k { m2[i] } else { m1[i] };
         let sign = (sg[i] ^ t[i].to_bits()) & SIGN;

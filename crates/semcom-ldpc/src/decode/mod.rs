@@ -65,7 +65,10 @@ pub struct DecoderConfig {
 
 impl Default for DecoderConfig {
     fn default() -> Self {
-        Self { kind: DecoderKind::MinSumNormalized(0.75), max_iter: 20 }
+        Self {
+            kind: DecoderKind::MinSumNormalized(0.75),
+            max_iter: 20,
+        }
     }
 }
 
@@ -80,9 +83,14 @@ impl std::str::FromStr for DecoderKind {
         let num = |default: f32| -> Result<f32> {
             match arg {
                 None => Ok(default),
-                Some(a) => a.parse::<f32>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(
-                    || LdpcError::Parse { name: s.into(), msg: "parameter must be a number ≥ 0".into() },
-                ),
+                Some(a) => a
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|v| v.is_finite() && *v >= 0.0)
+                    .ok_or_else(|| LdpcError::Parse {
+                        name: s.into(),
+                        msg: "parameter must be a number ≥ 0".into(),
+                    }),
             }
         };
         match name.to_ascii_lowercase().as_str() {
@@ -147,21 +155,38 @@ impl QcDecoder {
 
     /// As [`QcDecoder::decode`]; with `early_stop = false` all `max_iter` iterations run
     /// (for benchmarks at a fixed iteration count).
-    pub fn decode_with(&self, llr: &[f32], cfg: &DecoderConfig, early_stop: bool) -> Result<CwDecodeResult> {
+    pub fn decode_with(
+        &self,
+        llr: &[f32],
+        cfg: &DecoderConfig,
+        early_stop: bool,
+    ) -> Result<CwDecodeResult> {
         crate::error::check_len("decoder LLRs", self.n(), llr.len())?;
         let chan = sanitize(llr)?;
         let (post, iterations, syndrome_ok) = match cfg.kind {
-            DecoderKind::MinSumNormalized(a) => {
-                minsum::decode(self, chan, minsum::Rule::Normalized(a), cfg.max_iter, early_stop)
-            }
-            DecoderKind::MinSumOffset(b) => {
-                minsum::decode(self, chan, minsum::Rule::Offset(b), cfg.max_iter, early_stop)
-            }
+            DecoderKind::MinSumNormalized(a) => minsum::decode(
+                self,
+                chan,
+                minsum::Rule::Normalized(a),
+                cfg.max_iter,
+                early_stop,
+            ),
+            DecoderKind::MinSumOffset(b) => minsum::decode(
+                self,
+                chan,
+                minsum::Rule::Offset(b),
+                cfg.max_iter,
+                early_stop,
+            ),
             DecoderKind::SumProduct => bp::decode(self, &chan, cfg.max_iter, early_stop),
         };
         let mut bits = Vec::new();
         hard_decide(&post, &mut bits);
-        Ok(CwDecodeResult { bits, iterations, syndrome_ok })
+        Ok(CwDecodeResult {
+            bits,
+            iterations,
+            syndrome_ok,
+        })
     }
 
     /// True when the hard decisions (L < 0 ⇒ 1) of `post` satisfy every used parity check.
@@ -180,7 +205,12 @@ multiversion!(fn syndrome_zero = syndrome_zero_generic(
 ) -> bool);
 
 #[inline(always)]
-fn syndrome_zero_generic(rows: &[Vec<crate::graph::Circulant>], z: usize, post: &[f32], acc: &mut [u8]) -> bool {
+fn syndrome_zero_generic(
+    rows: &[Vec<crate::graph::Circulant>],
+    z: usize,
+    post: &[f32],
+    acc: &mut [u8],
+) -> bool {
     for row in rows {
         acc.fill(0);
         for e in row {
