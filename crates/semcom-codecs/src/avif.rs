@@ -37,7 +37,10 @@ impl Avif {
     /// Encodes at ravif quality `q` (1–100); grey images are coded as RGB.
     pub fn encode_quality(&self, img: &Image, q: f32) -> Result<Vec<u8>> {
         let buf = img.to_rgb().to_interleaved_u8();
-        let px: Vec<ravif::RGB8> = buf.chunks_exact(3).map(|c| ravif::RGB8::new(c[0], c[1], c[2])).collect();
+        let px: Vec<ravif::RGB8> = buf
+            .chunks_exact(3)
+            .map(|c| ravif::RGB8::new(c[0], c[1], c[2]))
+            .collect();
         let enc = ravif::Encoder::new()
             .with_quality(q)
             .with_speed(self.speed)
@@ -58,14 +61,23 @@ impl ImageCodec for Avif {
     fn encode(&self, img: &Image, target: RateTarget) -> Result<Vec<u8>> {
         match target.max_bytes(img.pixels())? {
             None => {
-                let RateTarget::Quality(q) = target else { unreachable!() };
+                let RateTarget::Quality(q) = target else {
+                    unreachable!()
+                };
                 self.encode_quality(img, RateTarget::check_quality(q, 1.0, 100.0)?)
             }
             Some(n) => {
-                let knob = Knob { lo: 1.0, hi: 100.0, integer: true, steps: 0 };
+                let knob = Knob {
+                    lo: 1.0,
+                    hi: 100.0,
+                    integer: true,
+                    steps: 0,
+                };
                 let bpp = n as f64 * 8.0 / img.pixels() as f64;
                 let guess = (45.0 + 30.0 * bpp.log2()).clamp(5.0, 95.0);
-                fit_max_bytes(NAME, n, knob, Some(guess), |q| self.encode_quality(img, q as f32))
+                fit_max_bytes(NAME, n, knob, Some(guess), |q| {
+                    self.encode_quality(img, q as f32)
+                })
             }
         }
     }
@@ -74,11 +86,21 @@ impl ImageCodec for Avif {
     /// `extern "C"` API on corrupt streams, which would abort the whole process.
     fn decode(&self, bytes: &[u8]) -> Result<Image> {
         isolated(NAME, || {
-            let d = avif_parse::read_avif(&mut &bytes[..]).map_err(|e| CodecError::dec(NAME, e.to_string()))?;
-            let meta = d.primary_item_metadata().map_err(|e| CodecError::dec(NAME, e.to_string()))?;
-            check_dims(NAME, meta.max_frame_width.get() as usize, meta.max_frame_height.get() as usize)?;
+            let d = avif_parse::read_avif(&mut &bytes[..])
+                .map_err(|e| CodecError::dec(NAME, e.to_string()))?;
+            let meta = d
+                .primary_item_metadata()
+                .map_err(|e| CodecError::dec(NAME, e.to_string()))?;
+            check_dims(
+                NAME,
+                meta.max_frame_width.get() as usize,
+                meta.max_frame_height.get() as usize,
+            )?;
             if meta.bit_depth != 8 {
-                return Err(CodecError::dec(NAME, format!("{}-bit AV1 not supported", meta.bit_depth)));
+                return Err(CodecError::dec(
+                    NAME,
+                    format!("{}-bit AV1 not supported", meta.bit_depth),
+                ));
             }
             decode_av1(&d.primary_item)
         })
@@ -110,7 +132,11 @@ impl Drop for Dec {
 /// single-threaded, with a frame-size limit of [`MAX_DECODE_PIXELS`].
 pub(crate) fn decode_av1(obus: &[u8]) -> Result<Image> {
     let eagain = -(libc_eagain());
-    let mut d = Dec { ctx: None, data: Dav1dData::default(), pic: Dav1dPicture::default() };
+    let mut d = Dec {
+        ctx: None,
+        data: Dav1dData::default(),
+        pic: Dav1dPicture::default(),
+    };
     // SAFETY: standard dav1d C API usage; buffers are owned by `d` and released on drop.
     unsafe {
         let mut s = std::mem::MaybeUninit::<Dav1dSettings>::zeroed();
@@ -190,14 +216,24 @@ unsafe fn picture_to_image(pic: &Dav1dPicture) -> Result<Image> {
     };
     let u = std::slice::from_raw_parts(u_ptr.as_ptr() as *const u8, uvs as usize * ch);
     let v = std::slice::from_raw_parts(v_ptr.as_ptr() as *const u8, uvs as usize * ch);
-    let seq = pic.seq_hdr.ok_or_else(|| CodecError::dec(NAME, "no sequence header"))?;
+    let seq = pic
+        .seq_hdr
+        .ok_or_else(|| CodecError::dec(NAME, "no sequence header"))?;
     let seq = seq.as_ref();
     let m = match seq.mtrx {
         x if x == hdr::DAV1D_MC_IDENTITY => Matrix::Identity,
         x if x == hdr::DAV1D_MC_BT709 => Matrix::Bt709,
         _ => Matrix::Bt601,
     };
-    let planes = Planes { y, u, v, y_stride: ys as usize, uv_stride: uvs as usize, ss_x, ss_y };
+    let planes = Planes {
+        y,
+        u,
+        v,
+        y_stride: ys as usize,
+        uv_stride: uvs as usize,
+        ss_x,
+        ss_y,
+    };
     let rgb = to_rgb8(&planes, w, h, m, seq.color_range != 0);
     Ok(Image::from_interleaved_u8(w, h, 3, &rgb)?)
 }

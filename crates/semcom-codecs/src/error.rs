@@ -17,7 +17,9 @@ pub enum CodecError {
     #[error("invalid rate target: {0}")]
     InvalidTarget(String),
     /// Even the coarsest setting of the codec needs more bytes than allowed.
-    #[error("{codec}: the smallest stream is {min_bytes} bytes, more than the {max_bytes} allowed")]
+    #[error(
+        "{codec}: the smallest stream is {min_bytes} bytes, more than the {max_bytes} allowed"
+    )]
     BudgetTooSmall {
         /// Codec name.
         codec: &'static str,
@@ -50,11 +52,17 @@ pub enum CodecError {
 impl CodecError {
     /// Shorthand for a decode error.
     pub(crate) fn dec(codec: &'static str, msg: impl Into<String>) -> Self {
-        Self::Decode { codec, msg: msg.into() }
+        Self::Decode {
+            codec,
+            msg: msg.into(),
+        }
     }
     /// Shorthand for an encode error.
     pub(crate) fn enc(codec: &'static str, msg: impl Into<String>) -> Self {
-        Self::Encode { codec, msg: msg.into() }
+        Self::Encode {
+            codec,
+            msg: msg.into(),
+        }
     }
 }
 
@@ -65,10 +73,15 @@ impl From<CodecError> for semcom_core::CoreError {
     fn from(e: CodecError) -> Self {
         match e {
             CodecError::Image(c) => c,
-            CodecError::UnknownCodec { name, known } => {
-                semcom_core::CoreError::UnknownName { kind: "codec", name, known }
-            }
-            other => semcom_core::CoreError::Scheme { scheme: "codec".into(), msg: other.to_string() },
+            CodecError::UnknownCodec { name, known } => semcom_core::CoreError::UnknownName {
+                kind: "codec",
+                name,
+                known,
+            },
+            other => semcom_core::CoreError::Scheme {
+                scheme: "codec".into(),
+                msg: other.to_string(),
+            },
         }
     }
 }

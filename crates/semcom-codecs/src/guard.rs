@@ -12,8 +12,16 @@ pub(crate) fn catch<T>(codec: &'static str, f: impl FnOnce() -> Result<T>) -> Re
 
 /// Checks decoded dimensions against [`MAX_DECODE_SIDE`] / [`MAX_DECODE_PIXELS`] and the 2×2 minimum.
 pub(crate) fn check_dims(codec: &'static str, w: usize, h: usize) -> Result<()> {
-    if w < 2 || h < 2 || w > MAX_DECODE_SIDE || h > MAX_DECODE_SIDE || w.saturating_mul(h) > MAX_DECODE_PIXELS {
-        return Err(CodecError::dec(codec, format!("image size {w}x{h} out of range")));
+    if w < 2
+        || h < 2
+        || w > MAX_DECODE_SIDE
+        || h > MAX_DECODE_SIDE
+        || w.saturating_mul(h) > MAX_DECODE_PIXELS
+    {
+        return Err(CodecError::dec(
+            codec,
+            format!("image size {w}x{h} out of range"),
+        ));
     }
     Ok(())
 }
@@ -26,7 +34,10 @@ pub(crate) const ISOLATED_TIMEOUT_MS: i32 = 20_000;
 /// sends back the 8-bit interleaved image through a pipe; a crash, a kill or a timeout
 /// becomes [`CodecError::Decode`]. glibc's `fork` keeps `malloc` usable in the child.
 #[cfg(target_os = "linux")]
-pub(crate) fn isolated(codec: &'static str, f: impl FnOnce() -> Result<semcom_core::Image>) -> Result<semcom_core::Image> {
+pub(crate) fn isolated(
+    codec: &'static str,
+    f: impl FnOnce() -> Result<semcom_core::Image>,
+) -> Result<semcom_core::Image> {
     let mut fds = [0i32; 2];
     // SAFETY: plain POSIX calls; the child only runs `f`, writes to the pipe and `_exit`s.
     unsafe {
@@ -48,7 +59,11 @@ pub(crate) fn isolated(codec: &'static str, f: impl FnOnce() -> Result<semcom_co
             };
             let mut off = 0;
             while off < msg.len() {
-                let n = libc::write(fds[1], msg[off..].as_ptr() as *const libc::c_void, msg.len() - off);
+                let n = libc::write(
+                    fds[1],
+                    msg[off..].as_ptr() as *const libc::c_void,
+                    msg.len() - off,
+                );
                 if n <= 0 {
                     break;
                 }
@@ -74,7 +89,10 @@ pub(crate) fn isolated(codec: &'static str, f: impl FnOnce() -> Result<semcom_co
 
 /// Non-Linux targets run the decoder in-process (panics are still caught).
 #[cfg(not(target_os = "linux"))]
-pub(crate) fn isolated(codec: &'static str, f: impl FnOnce() -> Result<semcom_core::Image>) -> Result<semcom_core::Image> {
+pub(crate) fn isolated(
+    codec: &'static str,
+    f: impl FnOnce() -> Result<semcom_core::Image>,
+) -> Result<semcom_core::Image> {
     catch(codec, f)
 }
 
@@ -88,7 +106,11 @@ fn read_with_deadline(fd: i32, timeout_ms: i32) -> Option<Vec<u8>> {
         if left <= 0 {
             return None;
         }
-        let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+        let mut p = libc::pollfd {
+            fd,
+            events: libc::POLLIN,
+            revents: 0,
+        };
         // SAFETY: `p` is a valid pollfd and `buf` a valid buffer of its length.
         let r = unsafe { libc::poll(&mut p, 1, left) };
         if r < 0 {
@@ -125,7 +147,10 @@ fn decode_image(codec: &'static str, b: &[u8]) -> Result<semcom_core::Image> {
             let c = b[9] as usize;
             Ok(semcom_core::Image::from_interleaved_u8(w, h, c, &b[10..])?)
         }
-        Some(0) => Err(CodecError::dec(codec, String::from_utf8_lossy(&b[1..]).into_owned())),
+        Some(0) => Err(CodecError::dec(
+            codec,
+            String::from_utf8_lossy(&b[1..]).into_owned(),
+        )),
         _ => Err(CodecError::dec(codec, "decoder crashed on corrupt input")),
     }
 }

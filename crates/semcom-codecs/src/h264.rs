@@ -7,7 +7,9 @@
 use crate::guard::check_dims;
 use crate::{CodecError, Result, MAX_DECODE_PIXELS};
 use openh264::decoder::{Decoder, DecoderConfig};
-use openh264::encoder::{BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, RateControlMode};
+use openh264::encoder::{
+    BitRate, Encoder, EncoderConfig, FrameRate, IntraFramePeriod, RateControlMode,
+};
 use openh264::formats::{RgbSliceU8, YUVBuffer, YUVSource};
 use openh264::OpenH264API;
 use semcom_core::Image;
@@ -28,7 +30,10 @@ pub struct H264 {
 
 impl Default for H264 {
     fn default() -> Self {
-        Self { fps: 25.0, intra_period: 0 }
+        Self {
+            fps: 25.0,
+            intra_period: 0,
+        }
     }
 }
 
@@ -48,10 +53,15 @@ pub struct EncodedClip {
 impl H264 {
     /// Encodes `frames` (all of one size; grey or RGB) at a target bitrate in bits per second.
     pub fn encode_clip(&self, frames: &[Image], bitrate_bps: u32) -> Result<EncodedClip> {
-        let first = frames.first().ok_or_else(|| CodecError::enc(NAME, "empty clip"))?;
+        let first = frames
+            .first()
+            .ok_or_else(|| CodecError::enc(NAME, "empty clip"))?;
         let (w0, h0) = (first.width(), first.height());
         if !(self.fps.is_finite() && self.fps > 0.0) || bitrate_bps == 0 {
-            return Err(CodecError::InvalidTarget(format!("{bitrate_bps} bps at {} fps", self.fps)));
+            return Err(CodecError::InvalidTarget(format!(
+                "{bitrate_bps} bps at {} fps",
+                self.fps
+            )));
         }
         let cfg = EncoderConfig::new()
             .bitrate(BitRate::from_bps(bitrate_bps))
@@ -77,7 +87,9 @@ impl H264 {
                 YUVBuffer::from_vec(v, w, h)
             };
             let ts = openh264::Timestamp::from_millis((i as f64 * 1000.0 / self.fps as f64) as u64);
-            let bs = enc.encode_at(&yuv, ts).map_err(|e| CodecError::enc(NAME, e.to_string()))?;
+            let bs = enc
+                .encode_at(&yuv, ts)
+                .map_err(|e| CodecError::enc(NAME, e.to_string()))?;
             bs.write_vec(&mut bytes);
         }
         let n = frames.len();
@@ -93,7 +105,12 @@ impl H264 {
     /// Decodes an Annex B stream to frames with `channels` planes (1 = the luma plane,
     /// 3 = RGB), cropped to `size` = (width, height) when given. Never panics on corrupt input;
     /// undecodable NAL units are skipped (degraded output) and a stream with no frame is an error.
-    pub fn decode_clip(&self, bytes: &[u8], channels: usize, size: Option<(usize, usize)>) -> Result<Vec<Image>> {
+    pub fn decode_clip(
+        &self,
+        bytes: &[u8],
+        channels: usize,
+        size: Option<(usize, usize)>,
+    ) -> Result<Vec<Image>> {
         let mut dec = Decoder::with_api_config(OpenH264API::from_source(), DecoderConfig::new())
             .map_err(|e| CodecError::dec(NAME, e.to_string()))?;
         let mut out = Vec::new();
@@ -117,7 +134,11 @@ impl H264 {
     }
 }
 
-fn yuv_to_image(yuv: &impl YUVSource, channels: usize, size: Option<(usize, usize)>) -> Result<Image> {
+fn yuv_to_image(
+    yuv: &impl YUVSource,
+    channels: usize,
+    size: Option<(usize, usize)>,
+) -> Result<Image> {
     let (w, h) = yuv.dimensions();
     check_dims(NAME, w, h)?;
     if w * h > MAX_DECODE_PIXELS {
@@ -129,7 +150,9 @@ fn yuv_to_image(yuv: &impl YUVSource, channels: usize, size: Option<(usize, usiz
         if ys < w || y.len() < ys * (h - 1) + w {
             return Err(CodecError::dec(NAME, "bad luma plane"));
         }
-        let buf: Vec<u8> = (0..h).flat_map(|r| y[r * ys..r * ys + w].iter().copied()).collect();
+        let buf: Vec<u8> = (0..h)
+            .flat_map(|r| y[r * ys..r * ys + w].iter().copied())
+            .collect();
         Image::from_interleaved_u8(w, h, 1, &buf)?
     } else {
         let mut buf = vec![0u8; w * h * 3];
@@ -153,7 +176,11 @@ fn yuv_rgb(yuv: &impl YUVSource, out: &mut [u8]) {
             let uv = *u.get((r / 2) * us + c / 2).unwrap_or(&128) as f32 - 128.0;
             let vv = *v.get((r / 2) * vs + c / 2).unwrap_or(&128) as f32 - 128.0;
             let yf = 1.164 * (yv - 16.0);
-            let px = [yf + 1.596 * vv, yf - 0.392 * uv - 0.813 * vv, yf + 2.017 * uv];
+            let px = [
+                yf + 1.596 * vv,
+                yf - 0.392 * uv - 0.813 * vv,
+                yf + 2.017 * uv,
+            ];
             for k in 0..3 {
                 out[(r * w + c) * 3 + k] = px[k].round().clamp(0.0, 255.0) as u8;
             }

@@ -42,14 +42,24 @@ impl ImageCodec for Jpeg2000 {
     fn encode(&self, img: &Image, target: RateTarget) -> Result<Vec<u8>> {
         match target.max_bytes(img.pixels())? {
             None => {
-                let RateTarget::Quality(q) = target else { unreachable!() };
-                self.encode_mode(img, LayerMode::Psnr(RateTarget::check_quality(q, 10.0, 80.0)?))
+                let RateTarget::Quality(q) = target else {
+                    unreachable!()
+                };
+                self.encode_mode(
+                    img,
+                    LayerMode::Psnr(RateTarget::check_quality(q, 10.0, 80.0)?),
+                )
             }
             Some(n) => {
                 // Knob = target bpp of the layer; OpenJPEG's PCRD-opt lands at or just below it.
                 let full = 8.0 * img.channels() as f64;
                 let want = n as f64 * 8.0 / img.pixels() as f64;
-                let knob = Knob { lo: 0.005, hi: full, integer: false, steps: 10 };
+                let knob = Knob {
+                    lo: 0.005,
+                    hi: full,
+                    integer: false,
+                    steps: 10,
+                };
                 fit_max_bytes(NAME, n, knob, Some(want.min(full)), |bpp| {
                     self.encode_mode(img, LayerMode::Ratio((full / bpp) as f32))
                 })
@@ -163,8 +173,15 @@ fn silence(codec: *mut opj::opj_codec_t) {
 impl Jpeg2000 {
     fn encode_mode(&self, img: &Image, mode: LayerMode) -> Result<Vec<u8>> {
         let (w, h, c) = (img.width(), img.height(), img.channels());
-        let mut mem = Mem { data: Vec::with_capacity(w * h * c / 8), pos: 0 };
-        let mut hd = Handles { codec: std::ptr::null_mut(), stream: std::ptr::null_mut(), image: std::ptr::null_mut() };
+        let mut mem = Mem {
+            data: Vec::with_capacity(w * h * c / 8),
+            pos: 0,
+        };
+        let mut hd = Handles {
+            codec: std::ptr::null_mut(),
+            stream: std::ptr::null_mut(),
+            image: std::ptr::null_mut(),
+        };
         // SAFETY: plain FFI into OpenJPEG with parameters built here; all buffers are sized
         // from the image dimensions and freed by `Handles`.
         unsafe {
@@ -181,7 +198,11 @@ impl Jpeg2000 {
                     sgnd: 0,
                 })
                 .collect();
-            let cs = if c == 3 { opj::COLOR_SPACE::OPJ_CLRSPC_SRGB } else { opj::COLOR_SPACE::OPJ_CLRSPC_GRAY };
+            let cs = if c == 3 {
+                opj::COLOR_SPACE::OPJ_CLRSPC_SRGB
+            } else {
+                opj::COLOR_SPACE::OPJ_CLRSPC_GRAY
+            };
             hd.image = opj::opj_image_create(c as u32, cmpt.as_mut_ptr(), cs);
             if hd.image.is_null() {
                 return Err(CodecError::enc(NAME, "opj_image_create failed"));
@@ -244,8 +265,15 @@ pub fn decode_j2k(bytes: &[u8]) -> Result<Image> {
     if bytes.len() < 4 || bytes[..4] != [0xFF, 0x4F, 0xFF, 0x51] {
         return Err(CodecError::dec(NAME, "not a J2K codestream (no SOC+SIZ)"));
     }
-    let mut mem = Mem { data: bytes.to_vec(), pos: 0 };
-    let mut hd = Handles { codec: std::ptr::null_mut(), stream: std::ptr::null_mut(), image: std::ptr::null_mut() };
+    let mut mem = Mem {
+        data: bytes.to_vec(),
+        pos: 0,
+    };
+    let mut hd = Handles {
+        codec: std::ptr::null_mut(),
+        stream: std::ptr::null_mut(),
+        image: std::ptr::null_mut(),
+    };
     // SAFETY: FFI into OpenJPEG; the header is validated before `opj_decode` allocates the
     // image, and all component pointers are checked against the reported sizes.
     let img = unsafe {
@@ -260,11 +288,17 @@ pub fn decode_j2k(bytes: &[u8]) -> Result<Image> {
             return Err(CodecError::dec(NAME, "opj_setup_decoder failed"));
         }
         hd.stream = make_stream(&mut mem, true);
-        if hd.stream.is_null() || opj::opj_read_header(hd.stream, hd.codec, &mut hd.image) == 0 || hd.image.is_null() {
+        if hd.stream.is_null()
+            || opj::opj_read_header(hd.stream, hd.codec, &mut hd.image) == 0
+            || hd.image.is_null()
+        {
             return Err(CodecError::dec(NAME, "bad codestream header"));
         }
         let im = &*hd.image;
-        let (w, h) = (im.x1.saturating_sub(im.x0) as usize, im.y1.saturating_sub(im.y0) as usize);
+        let (w, h) = (
+            im.x1.saturating_sub(im.x0) as usize,
+            im.y1.saturating_sub(im.y0) as usize,
+        );
         check_dims(NAME, w, h)?;
         let nc = im.numcomps as usize;
         if nc != 1 && nc != 3 {
@@ -273,7 +307,10 @@ pub fn decode_j2k(bytes: &[u8]) -> Result<Image> {
         for ci in 0..nc {
             let comp = &*im.comps.add(ci);
             if comp.dx != 1 || comp.dy != 1 || comp.prec == 0 || comp.prec > 16 {
-                return Err(CodecError::dec(NAME, "unsupported component sampling/precision"));
+                return Err(CodecError::dec(
+                    NAME,
+                    "unsupported component sampling/precision",
+                ));
             }
         }
         if opj::opj_decode(hd.codec, hd.stream, hd.image) == 0 {
@@ -285,11 +322,18 @@ pub fn decode_j2k(bytes: &[u8]) -> Result<Image> {
         for ci in 0..nc {
             let comp = &*im.comps.add(ci);
             if comp.data.is_null() || (comp.w as usize) != w || (comp.h as usize) != h {
-                return Err(CodecError::dec(NAME, "component size differs from the image"));
+                return Err(CodecError::dec(
+                    NAME,
+                    "component size differs from the image",
+                ));
             }
             let src = std::slice::from_raw_parts(comp.data, w * h);
             let shift = comp.prec as i32 - 8;
-            let off = if comp.sgnd != 0 { 1i32 << (comp.prec - 1) } else { 0 };
+            let off = if comp.sgnd != 0 {
+                1i32 << (comp.prec - 1)
+            } else {
+                0
+            };
             for (i, &v) in src.iter().enumerate() {
                 let v = v.saturating_add(off);
                 let v = if shift > 0 { v >> shift } else { v << (-shift) };

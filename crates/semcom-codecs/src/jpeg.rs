@@ -22,7 +22,9 @@ pub struct Jpeg {
 
 impl Default for Jpeg {
     fn default() -> Self {
-        Self { subsample_420: true }
+        Self {
+            subsample_420: true,
+        }
     }
 }
 
@@ -37,12 +39,17 @@ impl Jpeg {
         } else {
             enc.set_sampling_factor(SamplingFactor::R_4_4_4);
         }
-        let ct = if img.channels() == 3 { ColorType::Rgb } else { ColorType::Luma };
+        let ct = if img.channels() == 3 {
+            ColorType::Rgb
+        } else {
+            ColorType::Luma
+        };
         let (w, h) = (img.width(), img.height());
         if w > u16::MAX as usize || h > u16::MAX as usize {
             return Err(CodecError::enc(NAME, format!("{w}x{h} exceeds 65535")));
         }
-        enc.encode(&buf, w as u16, h as u16, ct).map_err(|e| CodecError::enc(NAME, e.to_string()))?;
+        enc.encode(&buf, w as u16, h as u16, ct)
+            .map_err(|e| CodecError::enc(NAME, e.to_string()))?;
         Ok(out)
     }
 }
@@ -55,15 +62,24 @@ impl ImageCodec for Jpeg {
     fn encode(&self, img: &Image, target: RateTarget) -> Result<Vec<u8>> {
         match target.max_bytes(img.pixels())? {
             None => {
-                let RateTarget::Quality(q) = target else { unreachable!() };
+                let RateTarget::Quality(q) = target else {
+                    unreachable!()
+                };
                 self.encode_quality(img, RateTarget::check_quality(q, 1.0, 100.0)?.round() as u8)
             }
             Some(n) => {
-                let knob = Knob { lo: 1.0, hi: 100.0, integer: true, steps: 0 };
+                let knob = Knob {
+                    lo: 1.0,
+                    hi: 100.0,
+                    integer: true,
+                    steps: 0,
+                };
                 // First guess from the typical bpp(quality) of natural images at 4:2:0.
                 let bpp = n as f64 * 8.0 / img.pixels() as f64;
                 let guess = (bpp * 50.0).clamp(5.0, 95.0);
-                fit_max_bytes(NAME, n, knob, Some(guess), |q| self.encode_quality(img, q as u8))
+                fit_max_bytes(NAME, n, knob, Some(guess), |q| {
+                    self.encode_quality(img, q as u8)
+                })
             }
         }
     }
@@ -81,19 +97,28 @@ pub fn decode_jpeg(bytes: &[u8]) -> Result<Image> {
             .set_max_height(MAX_DECODE_SIDE)
             .set_strict_mode(false);
         let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), opts);
-        dec.decode_headers().map_err(|e| CodecError::dec(NAME, format!("{e:?}")))?;
-        let info = dec.info().ok_or_else(|| CodecError::dec(NAME, "no header"))?;
+        dec.decode_headers()
+            .map_err(|e| CodecError::dec(NAME, format!("{e:?}")))?;
+        let info = dec
+            .info()
+            .ok_or_else(|| CodecError::dec(NAME, "no header"))?;
         let (w, h) = (info.width as usize, info.height as usize);
         check_dims(NAME, w, h)?;
         let grey = matches!(dec.input_colorspace(), Some(ColorSpace::Luma));
-        let (cs, ch) = if grey { (ColorSpace::Luma, 1) } else { (ColorSpace::RGB, 3) };
+        let (cs, ch) = if grey {
+            (ColorSpace::Luma, 1)
+        } else {
+            (ColorSpace::RGB, 3)
+        };
         let opts = DecoderOptions::default()
             .set_max_width(MAX_DECODE_SIDE)
             .set_max_height(MAX_DECODE_SIDE)
             .set_strict_mode(false)
             .jpeg_set_out_colorspace(cs);
         let mut dec = zune_jpeg::JpegDecoder::new_with_options(ZCursor::new(bytes), opts);
-        let px = dec.decode().map_err(|e| CodecError::dec(NAME, format!("{e:?}")))?;
+        let px = dec
+            .decode()
+            .map_err(|e| CodecError::dec(NAME, format!("{e:?}")))?;
         if px.len() != w * h * ch {
             return Err(CodecError::dec(NAME, "decoded buffer size mismatch"));
         }

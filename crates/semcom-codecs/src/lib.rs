@@ -26,6 +26,7 @@ pub mod j2k;
 pub mod jpeg;
 pub mod psnr;
 pub mod rate;
+pub mod rd;
 pub mod webp;
 mod yuv;
 
@@ -75,7 +76,10 @@ pub fn codec_by_name(name: &str) -> Result<Box<dyn ImageCodec>> {
         "avif" => Ok(Box::new(avif::Avif::default())),
         #[cfg(feature = "hevc")]
         "hevc" | "bpg" => Ok(Box::new(hevc::Hevc::default())),
-        _ => Err(CodecError::UnknownCodec { name: name.into(), known: codec_names().join(", ") }),
+        _ => Err(CodecError::UnknownCodec {
+            name: name.into(),
+            known: codec_names().join(", "),
+        }),
     }
 }
 

@@ -10,7 +10,11 @@ pub fn psnr_u8(a: &Image, b: &Image) -> f64 {
         return f64::NAN;
     }
     let (x, y) = (a.to_interleaved_u8(), b.to_interleaved_u8());
-    let se: f64 = x.iter().zip(&y).map(|(&p, &q)| (p as f64 - q as f64).powi(2)).sum();
+    let se: f64 = x
+        .iter()
+        .zip(&y)
+        .map(|(&p, &q)| (p as f64 - q as f64).powi(2))
+        .sum();
     let mse = se / x.len() as f64;
     if mse == 0.0 {
         f64::INFINITY

@@ -41,7 +41,9 @@ impl RateTarget {
         if q.is_finite() && q >= lo && q <= hi {
             Ok(q)
         } else {
-            Err(CodecError::InvalidTarget(format!("quality {q} outside [{lo}, {hi}]")))
+            Err(CodecError::InvalidTarget(format!(
+                "quality {q} outside [{lo}, {hi}]"
+            )))
         }
     }
 }
@@ -94,11 +96,16 @@ pub fn fit_max_bytes(
             hi = g;
         }
     }
-    let hi_untested = start.is_none_or(|g| snap(g.clamp(knob.lo, knob.hi)) < knob.hi) && hi == knob.hi;
+    let hi_untested =
+        start.is_none_or(|g| snap(g.clamp(knob.lo, knob.hi)) < knob.hi) && hi == knob.hi;
     if best.is_none() {
         let (fits, n) = try_at(knob.lo, &mut best)?;
         if !fits {
-            return Err(CodecError::BudgetTooSmall { codec, max_bytes, min_bytes: n });
+            return Err(CodecError::BudgetTooSmall {
+                codec,
+                max_bytes,
+                min_bytes: n,
+            });
         }
     }
     if hi_untested && snap(hi) > lo && try_at(snap(hi), &mut best)?.0 {
@@ -138,7 +145,12 @@ mod tests {
 
     #[test]
     fn integer_bisection_finds_largest_fit() {
-        let knob = Knob { lo: 1.0, hi: 100.0, integer: true, steps: 0 };
+        let knob = Knob {
+            lo: 1.0,
+            hi: 100.0,
+            integer: true,
+            steps: 0,
+        };
         let s = fit_max_bytes("t", 100, knob, None, fake).unwrap();
         assert_eq!(s.len(), 100); // k = 30
         let s = fit_max_bytes("t", 101, knob, Some(50.0), fake).unwrap();
@@ -153,14 +165,22 @@ mod tests {
 
     #[test]
     fn real_bisection_converges() {
-        let knob = Knob { lo: 0.0, hi: 100.0, integer: false, steps: 20 };
+        let knob = Knob {
+            lo: 0.0,
+            hi: 100.0,
+            integer: false,
+            steps: 20,
+        };
         let s = fit_max_bytes("t", 200, knob, Some(10.0), fake).unwrap();
         assert!(s.len() <= 200 && s.len() >= 198);
     }
 
     #[test]
     fn bpp_target_bytes() {
-        assert_eq!(RateTarget::Bpp(0.25).max_bytes(768 * 512).unwrap(), Some(12288));
+        assert_eq!(
+            RateTarget::Bpp(0.25).max_bytes(768 * 512).unwrap(),
+            Some(12288)
+        );
         assert!(RateTarget::Bpp(f64::NAN).max_bytes(10).is_err());
         assert!(RateTarget::check_quality(101.0, 1.0, 100.0).is_err());
     }

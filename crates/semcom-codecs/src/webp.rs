@@ -41,14 +41,16 @@ impl WebP {
             if w::WebPValidateConfig(&cfg) == 0 {
                 return Err(CodecError::enc(NAME, "invalid config"));
             }
-            let mut pic = w::WebPPicture::new().map_err(|_| CodecError::enc(NAME, "WebPPictureInit failed"))?;
+            let mut pic = w::WebPPicture::new()
+                .map_err(|_| CodecError::enc(NAME, "WebPPictureInit failed"))?;
             pic.width = wd;
             pic.height = ht;
             let mut wr: w::WebPMemoryWriter = std::mem::zeroed();
             w::WebPMemoryWriterInit(&mut wr);
             pic.writer = Some(w::WebPMemoryWrite);
             pic.custom_ptr = &mut wr as *mut _ as *mut std::ffi::c_void;
-            let ok = w::WebPPictureImportRGB(&mut pic, rgb.as_ptr(), 3 * wd) != 0 && w::WebPEncode(&cfg, &mut pic) != 0;
+            let ok = w::WebPPictureImportRGB(&mut pic, rgb.as_ptr(), 3 * wd) != 0
+                && w::WebPEncode(&cfg, &mut pic) != 0;
             let err = pic.error_code;
             w::WebPPictureFree(&mut pic);
             let out = if ok && !wr.mem.is_null() {
@@ -70,14 +72,23 @@ impl ImageCodec for WebP {
     fn encode(&self, img: &Image, target: RateTarget) -> Result<Vec<u8>> {
         match target.max_bytes(img.pixels())? {
             None => {
-                let RateTarget::Quality(q) = target else { unreachable!() };
+                let RateTarget::Quality(q) = target else {
+                    unreachable!()
+                };
                 self.encode_with(img, RateTarget::check_quality(q, 0.0, 100.0)?, None)
             }
             Some(n) => {
                 // libwebp's own rate control first; it may overshoot slightly.
                 let native = self.encode_with(img, 75.0, Some(n))?;
-                let knob = Knob { lo: 0.0, hi: 100.0, integer: false, steps: 8 };
-                let refined = fit_max_bytes(NAME, n, knob, None, |q| self.encode_with(img, q as f32, None));
+                let knob = Knob {
+                    lo: 0.0,
+                    hi: 100.0,
+                    integer: false,
+                    steps: 8,
+                };
+                let refined = fit_max_bytes(NAME, n, knob, None, |q| {
+                    self.encode_with(img, q as f32, None)
+                });
                 match refined {
                     Ok(r) if native.len() <= n && native.len() >= r.len() => Ok(native),
                     Ok(r) => Ok(r),
@@ -102,7 +113,13 @@ impl ImageCodec for WebP {
             check_dims(NAME, wd.max(0) as usize, ht.max(0) as usize)?;
             let (wu, hu) = (wd as usize, ht as usize);
             let mut buf = vec![0u8; wu * hu * 3];
-            let r = w::WebPDecodeRGBInto(bytes.as_ptr(), bytes.len(), buf.as_mut_ptr(), buf.len(), 3 * wd);
+            let r = w::WebPDecodeRGBInto(
+                bytes.as_ptr(),
+                bytes.len(),
+                buf.as_mut_ptr(),
+                buf.len(),
+                3 * wd,
+            );
             if r.is_null() {
                 return Err(CodecError::dec(NAME, "corrupt stream"));
             }

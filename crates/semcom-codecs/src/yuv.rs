@@ -43,7 +43,11 @@ pub(crate) fn to_rgb8(p: &Planes<'_>, w: usize, h: usize, m: Matrix, full_range:
                 let (yf, cb, cr) = if full_range {
                     (yv, u - 128.0, v - 128.0)
                 } else {
-                    ((yv - 16.0) * 255.0 / 219.0, (u - 128.0) * 255.0 / 224.0, (v - 128.0) * 255.0 / 224.0)
+                    (
+                        (yv - 16.0) * 255.0 / 219.0,
+                        (u - 128.0) * 255.0 / 224.0,
+                        (v - 128.0) * 255.0 / 224.0,
+                    )
                 };
                 let r = yf + 2.0 * (1.0 - kr) * cr;
                 let b = yf + 2.0 * (1.0 - kb) * cb;

@@ -38,7 +38,10 @@ use semcom_channel::modulation::{Demapper, Modulation};
 use semcom_codecs::{codec_by_name, with_channels, CodecError, ImageCodec, RateTarget};
 use semcom_core::chain::SourceMeta;
 use semcom_core::rng::SemRng;
-use semcom_core::{Budget, Complex32, CoreError, Decoded, Encoded, Image, LinkInfo, Payload, Received, Result, Scheme, SideInfo};
+use semcom_core::{
+    Budget, Complex32, CoreError, Decoded, Encoded, Image, LinkInfo, Payload, Received, Result,
+    Scheme, SideInfo,
+};
 use semcom_ldpc::{DecoderConfig, Mcs, NrConfig, TransportBlockCodec};
 
 /// Margin (dB) below the SNR at which the adaptive variant picks its MCS threshold.
@@ -76,12 +79,18 @@ pub struct Separation {
 
 impl std::fmt::Debug for Separation {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Separation").field("name", &self.name).field("coding", &self.coding).finish()
+        f.debug_struct("Separation")
+            .field("name", &self.name)
+            .field("coding", &self.coding)
+            .finish()
     }
 }
 
 fn scheme_err(name: &str, msg: impl std::fmt::Display) -> CoreError {
-    CoreError::Scheme { scheme: name.into(), msg: msg.to_string() }
+    CoreError::Scheme {
+        scheme: name.into(),
+        msg: msg.to_string(),
+    }
 }
 
 /// The QAM of modulation order Qm.
@@ -103,14 +112,21 @@ impl Separation {
         Ok(Self {
             name: format!("{}+ldpc", c.name()),
             codec: c,
-            coding: ChannelCoding::Ldpc { mcs, decoder: DecoderConfig::default() },
+            coding: ChannelCoding::Ldpc {
+                mcs,
+                decoder: DecoderConfig::default(),
+            },
         })
     }
 
     /// `<codec>@capacity`.
     pub fn capacity(codec: &str) -> Result<Self> {
         let c = codec_by_name(codec)?;
-        Ok(Self { name: format!("{}@capacity", c.name()), codec: c, coding: ChannelCoding::Capacity })
+        Ok(Self {
+            name: format!("{}@capacity", c.name()),
+            codec: c,
+            coding: ChannelCoding::Capacity,
+        })
     }
 
     /// Builds `jpeg+ldpc`, `jpeg2000@capacity`, … with an optional MCS name (`16qam-2/3`).
@@ -121,13 +137,18 @@ impl Separation {
         } else if let Some(c) = name.strip_suffix("@capacity") {
             Self::capacity(c)
         } else {
-            Err(scheme_err(name, "not a separation scheme (<codec>+ldpc or <codec>@capacity)"))
+            Err(scheme_err(
+                name,
+                "not a separation scheme (<codec>+ldpc or <codec>@capacity)",
+            ))
         }
     }
 
     /// Whether `name` names a separation scheme of this build.
     pub fn is_separation(name: &str) -> bool {
-        let c = name.strip_suffix("+ldpc").or_else(|| name.strip_suffix("@capacity"));
+        let c = name
+            .strip_suffix("+ldpc")
+            .or_else(|| name.strip_suffix("@capacity"));
         c.is_some_and(|c| codecs().contains(&c))
     }
 
@@ -161,9 +182,13 @@ impl Separation {
     }
 
     fn encode_ldpc(&self, src: &Image, k: usize, mcs: Mcs) -> Result<Encoded> {
-        let idx = Mcs::table().iter().position(|m| m.name == mcs.name).unwrap_or(0) as u8;
+        let idx = Mcs::table()
+            .iter()
+            .position(|m| m.name == mcs.name)
+            .unwrap_or(0) as u8;
         let qm = mcs.modulation_order;
-        let cfg = NrConfig::for_channel(k * qm, mcs.rate, qm).map_err(|e| scheme_err(&self.name, e))?;
+        let cfg =
+            NrConfig::for_channel(k * qm, mcs.rate, qm).map_err(|e| scheme_err(&self.name, e))?;
         let tb = TransportBlockCodec::new(cfg).map_err(|e| scheme_err(&self.name, e))?;
         let stream = self.source(src, cfg.tbs / 8)?;
         let mut bits = Vec::with_capacity(cfg.tbs);
@@ -178,20 +203,34 @@ impl Separation {
         for s in &mut x {
             *s *= scale;
         }
-        let side = Side { mcs: idx, len: stream.len() as u32, scale };
+        let side = Side {
+            mcs: idx,
+            len: stream.len() as u32,
+            scale,
+        };
         Ok(Encoded {
             payload: Payload::Symbols(x),
-            side: SideInfo { bytes: side.to_bytes(), bits: Side::BITS },
+            side: SideInfo {
+                bytes: side.to_bytes(),
+                bits: Side::BITS,
+            },
             payload_bits: cfg.tbs as u64,
         })
     }
 
-    fn decode_ldpc(&self, y: &[Complex32], nv: &[f32], side: &Side, meta: &SourceMeta) -> Result<Option<Image>> {
+    fn decode_ldpc(
+        &self,
+        y: &[Complex32],
+        nv: &[f32],
+        side: &Side,
+        meta: &SourceMeta,
+    ) -> Result<Option<Image>> {
         let mcs = *Mcs::table()
             .get(side.mcs as usize)
             .ok_or_else(|| CoreError::Payload(format!("MCS index {}", side.mcs)))?;
         let qm = mcs.modulation_order;
-        let cfg = NrConfig::for_channel(y.len() * qm, mcs.rate, qm).map_err(|e| scheme_err(&self.name, e))?;
+        let cfg = NrConfig::for_channel(y.len() * qm, mcs.rate, qm)
+            .map_err(|e| scheme_err(&self.name, e))?;
         if side.len == 0 || side.len as usize * 8 > cfg.tbs {
             return Ok(None);
         }
@@ -209,8 +248,12 @@ impl Separation {
                 *l = -*l;
             }
         }
-        let ChannelCoding::Ldpc { decoder, .. } = &self.coding else { unreachable!() };
-        let res = tb.decode(&llr, decoder).map_err(|e| scheme_err(&self.name, e))?;
+        let ChannelCoding::Ldpc { decoder, .. } = &self.coding else {
+            unreachable!()
+        };
+        let res = tb
+            .decode(&llr, decoder)
+            .map_err(|e| scheme_err(&self.name, e))?;
         if !res.tb_crc_ok || res.cb_crc_ok.iter().any(|ok| !ok) {
             return Ok(None);
         }
@@ -229,9 +272,15 @@ fn unit_power_scale(x: &[Complex32]) -> f32 {
 }
 
 /// Equalised symbols and their per-symbol noise variance (ZF with CSI, as received otherwise).
-fn equalised(y: &[Complex32], csi: &[Complex32], noise_var: &[f32]) -> Result<(Vec<Complex32>, Vec<f32>)> {
+fn equalised(
+    y: &[Complex32],
+    csi: &[Complex32],
+    noise_var: &[f32],
+) -> Result<(Vec<Complex32>, Vec<f32>)> {
     if csi.is_empty() {
-        let nv = (0..y.len()).map(|i| Received::noise_var_at(noise_var, i)).collect();
+        let nv = (0..y.len())
+            .map(|i| Received::noise_var_at(noise_var, i))
+            .collect();
         return Ok((y.to_vec(), nv));
     }
     Ok(equalize(y, csi, noise_var, Equalizer::Zf)?)
@@ -253,12 +302,25 @@ impl Scheme for Separation {
         &self.name
     }
 
-    fn encode(&self, src: &Image, budget: &Budget, link: &LinkInfo, _rng: &mut SemRng) -> Result<Encoded> {
+    fn encode(
+        &self,
+        src: &Image,
+        budget: &Budget,
+        link: &LinkInfo,
+        _rng: &mut SemRng,
+    ) -> Result<Encoded> {
         let k = budget.max_channel_uses(src.samples()).ok_or_else(|| {
-            CoreError::InvalidBudget(format!("{} needs a k/n budget, got {}", self.name, budget.label()))
+            CoreError::InvalidBudget(format!(
+                "{} needs a k/n budget, got {}",
+                self.name,
+                budget.label()
+            ))
         })?;
         if k == 0 {
-            return Err(CoreError::InvalidBudget(format!("{}: zero channel uses", budget.label())));
+            return Err(CoreError::InvalidBudget(format!(
+                "{}: zero channel uses",
+                budget.label()
+            )));
         }
         match self.mcs_for(link.snr_db) {
             Some(mcs) => self.encode_ldpc(src, k, mcs),
@@ -272,17 +334,39 @@ impl Scheme for Separation {
                     *b ^= c;
                 }
                 let x = Modulation::Qpsk.modulate(&bits)?;
-                let mut bytes = Side { mcs: CAPACITY_MCS, len: stream.len() as u32, scale: 1.0 }.to_bytes();
+                let mut bytes = Side {
+                    mcs: CAPACITY_MCS,
+                    len: stream.len() as u32,
+                    scale: 1.0,
+                }
+                .to_bytes();
                 bytes.extend_from_slice(&stream); // genie: carried, counted as payload (see module doc)
-                Ok(Encoded { payload: Payload::Symbols(x), side: SideInfo { bytes, bits: Side::BITS }, payload_bits: r_max })
+                Ok(Encoded {
+                    payload: Payload::Symbols(x),
+                    side: SideInfo {
+                        bytes,
+                        bits: Side::BITS,
+                    },
+                    payload_bits: r_max,
+                })
             }
         }
     }
 
-    fn decode(&self, rx: &Received, side: &SideInfo, meta: &SourceMeta, link: &LinkInfo) -> Result<Decoded> {
-        let s = Side::from_bytes(&side.bytes).ok_or_else(|| CoreError::Payload("bad side information".into()))?;
+    fn decode(
+        &self,
+        rx: &Received,
+        side: &SideInfo,
+        meta: &SourceMeta,
+        link: &LinkInfo,
+    ) -> Result<Decoded> {
+        let s = Side::from_bytes(&side.bytes)
+            .ok_or_else(|| CoreError::Payload("bad side information".into()))?;
         let Received::Symbols { y, csi, noise_var } = rx else {
-            return Err(CoreError::Payload(format!("{} needs a complex-symbol channel", self.name)));
+            return Err(CoreError::Payload(format!(
+                "{} needs a complex-symbol channel",
+                self.name
+            )));
         };
         if noise_var.is_empty() || (noise_var.len() != 1 && noise_var.len() != y.len()) {
             return Err(CoreError::Payload("noise variance length".into()));
@@ -301,8 +385,14 @@ impl Scheme for Separation {
             self.decode_ldpc(&ye, &nv, &s, meta)?
         };
         Ok(match img {
-            Some(image) => Decoded { image, decode_ok: true },
-            None => Decoded { image: meta.fallback()?, decode_ok: false },
+            Some(image) => Decoded {
+                image,
+                decode_ok: true,
+            },
+            None => Decoded {
+                image: meta.fallback()?,
+                decode_ok: false,
+            },
         })
     }
 }

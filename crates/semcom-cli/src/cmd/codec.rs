@@ -1,12 +1,227 @@
-//! `semcom codec` (not implemented yet).
+//! `semcom codec`: classical codecs at a target rate (`encode`, `decode`) and the Kodak
+//! rate–distortion table (`rd`: mean PSNR-RGB and achieved BPP per target BPP, with the
+//! CompressAI reference interpolated at the achieved BPP). See `docs/codecs.md`.
 
 use crate::Global;
+use anyhow::{bail, Context};
+use semcom_codecs::psnr::psnr_u8;
+use semcom_codecs::rd::{load_reference, measure, png_files};
+use semcom_codecs::{bpp_of, codec_by_name, codec_names, with_channels, RateTarget};
+use semcom_core::Image;
+use std::path::{Path, PathBuf};
 
 /// Arguments.
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    #[command(subcommand)]
+    cmd: Sub,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Sub {
+    /// Rate–distortion table over a folder of images (default: the 24 Kodak images).
+    Rd(RdArgs),
+    /// Encode one image to a file at a quality, a BPP or a byte cap.
+    Encode(EncodeArgs),
+    /// Decode one file to PNG.
+    Decode(DecodeArgs),
+    /// List the codecs of this build.
+    List,
+}
+
+/// `codec rd` arguments.
+#[derive(clap::Args, Debug)]
+struct RdArgs {
+    /// Codec name (jpeg, jpeg2000, webp, avif, hevc).
+    #[arg(long, default_value = "jpeg")]
+    codec: String,
+    /// Target bits per pixel, comma separated.
+    #[arg(long, value_delimiter = ',', default_value = "0.25,0.5,1.0")]
+    bpp: Vec<f64>,
+    /// Folder of PNG images.
+    #[arg(long, default_value = "../shared/data/kodak")]
+    data: PathBuf,
+    /// CompressAI reference JSON (default: `<data>/../../reference/codecs_kodak_reference.json` if present).
+    #[arg(long)]
+    reference: Option<PathBuf>,
+}
+
+/// `codec encode` arguments.
+#[derive(clap::Args, Debug)]
+struct EncodeArgs {
+    /// Codec name.
+    #[arg(long)]
+    codec: String,
+    /// Native quality (JPEG2000: target PSNR in dB).
+    #[arg(long, conflicts_with_all = ["bpp", "max_bytes"])]
+    quality: Option<f32>,
+    /// Target bits per pixel (largest stream not above it).
+    #[arg(long, conflicts_with = "max_bytes")]
+    bpp: Option<f64>,
+    /// Largest stream size in bytes.
+    #[arg(long)]
+    max_bytes: Option<usize>,
+    /// Input image (PNG/JPEG/WebP).
+    input: PathBuf,
+    /// Output stream file.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+/// `codec decode` arguments.
+#[derive(clap::Args, Debug)]
+struct DecodeArgs {
+    /// Codec name.
+    #[arg(long)]
+    codec: String,
+    /// Input stream file.
+    input: PathBuf,
+    /// Output PNG.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Original image, to print the PSNR of the reconstruction.
+    #[arg(long)]
+    original: Option<PathBuf>,
+}
 
 /// Runs the command.
-pub fn run(_args: &Args, _g: &Global) -> anyhow::Result<()> {
-    anyhow::bail!("'codec' is not implemented yet")
+pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
+    match &args.cmd {
+        Sub::Rd(a) => rd(a, g),
+        Sub::Encode(a) => encode(a, g),
+        Sub::Decode(a) => decode(a, g),
+        Sub::List => {
+            let names = codec_names();
+            if g.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "codecs": names, "video": ["h264"] })
+                );
+            } else {
+                println!("image codecs: {}\nvideo codecs: h264", names.join(", "));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp~");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
+    Ok(())
+}
+
+fn encode(a: &EncodeArgs, g: &Global) -> anyhow::Result<()> {
+    let codec = codec_by_name(&a.codec)?;
+    let img = Image::load(&a.input)?;
+    let target = match (a.quality, a.bpp, a.max_bytes) {
+        (Some(q), _, _) => RateTarget::Quality(q),
+        (_, Some(b), _) => RateTarget::Bpp(b),
+        (_, _, Some(n)) => RateTarget::MaxBytes(n),
+        _ => bail!("give one of --quality, --bpp, --max-bytes"),
+    };
+    let bytes = codec.encode(&img, target)?;
+    write_atomic(&a.output, &bytes)?;
+    let bpp = bpp_of(bytes.len(), img.width(), img.height());
+    let psnr = psnr_u8(&img, &with_channels(codec.decode(&bytes)?, img.channels()));
+    if g.json {
+        println!(
+            "{}",
+            serde_json::json!({"codec": codec.name(), "bytes": bytes.len(), "bpp": bpp, "psnr_rgb": psnr,
+                "width": img.width(), "height": img.height(), "output": a.output})
+        );
+    } else {
+        println!(
+            "{}: {} bytes, {bpp:.4} bpp, PSNR {psnr:.3} dB -> {}",
+            codec.name(),
+            bytes.len(),
+            a.output.display()
+        );
+    }
+    Ok(())
+}
+
+fn decode(a: &DecodeArgs, g: &Global) -> anyhow::Result<()> {
+    let codec = codec_by_name(&a.codec)?;
+    let bytes =
+        std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
+    let mut img = codec.decode(&bytes)?;
+    let psnr = match &a.original {
+        Some(p) => {
+            let o = Image::load(p)?;
+            img = with_channels(img, o.channels());
+            Some(psnr_u8(&o, &img))
+        }
+        None => None,
+    };
+    img.save(&a.output)?;
+    let bpp = bpp_of(bytes.len(), img.width(), img.height());
+    if g.json {
+        println!(
+            "{}",
+            serde_json::json!({"codec": codec.name(), "bytes": bytes.len(), "bpp": bpp, "psnr_rgb": psnr,
+            "width": img.width(), "height": img.height(), "output": a.output})
+        );
+    } else {
+        let ps = psnr
+            .map(|p| format!(", PSNR {p:.3} dB"))
+            .unwrap_or_default();
+        println!(
+            "{}x{} from {} bytes ({bpp:.4} bpp){ps} -> {}",
+            img.width(),
+            img.height(),
+            bytes.len(),
+            a.output.display()
+        );
+    }
+    Ok(())
+}
+
+fn rd(a: &RdArgs, g: &Global) -> anyhow::Result<()> {
+    let codec = codec_by_name(&a.codec)?;
+    let files = png_files(&a.data)?;
+    if files.is_empty() {
+        bail!("no PNG images in {}", a.data.display());
+    }
+    let images: Vec<Image> = files.iter().map(Image::load).collect::<Result<_, _>>()?;
+    let ref_path = a
+        .reference
+        .clone()
+        .unwrap_or_else(|| a.data.join("../../reference/codecs_kodak_reference.json"));
+    let reference = load_reference(&ref_path, codec.name());
+    let pb = indicatif::ProgressBar::new((a.bpp.len() * images.len()) as u64);
+    let rows = measure(
+        codec.as_ref(),
+        &images,
+        &a.bpp,
+        reference.as_deref(),
+        &|| pb.inc(1),
+    )?;
+    pb.finish_and_clear();
+    if g.json {
+        for r in &rows {
+            println!("{}", serde_json::to_string(r)?);
+        }
+    } else {
+        println!(
+            "codec {} on {} images ({})",
+            codec.name(),
+            images.len(),
+            a.data.display()
+        );
+        println!("| target bpp | achieved bpp | PSNR-RGB (dB) | reference at achieved bpp (dB) | delta (dB) |");
+        println!("|---|---|---|---|---|");
+        for r in &rows {
+            let (rs, ds) = match (r.reference_psnr_rgb, r.delta_db) {
+                (Some(x), Some(d)) => (format!("{x:.3}"), format!("{d:+.3}")),
+                _ => ("-".into(), "-".into()),
+            };
+            println!(
+                "| {} | {:.4} | {:.3} | {rs} | {ds} |",
+                r.target_bpp, r.bpp, r.psnr_rgb
+            );
+        }
+    }
+    Ok(())
 }

@@ -12,7 +12,9 @@ pub fn bytes_to_bits(bytes: &[u8], out: &mut Vec<u8>) {
 
 /// Bits (MSB first) to bytes; a trailing partial byte is dropped.
 pub fn bits_to_bytes(bits: &[u8]) -> Vec<u8> {
-    bits.chunks_exact(8).map(|c| c.iter().fold(0u8, |a, &b| (a << 1) | (b & 1))).collect()
+    bits.chunks_exact(8)
+        .map(|c| c.iter().fold(0u8, |a, &b| (a << 1) | (b & 1)))
+        .collect()
 }
 
 /// The pseudo-random sequence c(n) of TS 38.211 §5.2.1 (length-31 Gold sequence, N_c = 1600)
@@ -67,7 +69,11 @@ impl Side {
         if !(scale > 0.0 && scale <= 1.0) {
             return None;
         }
-        Some(Self { mcs: b[0], len, scale })
+        Some(Self {
+            mcs: b[0],
+            len,
+            scale,
+        })
     }
 }
 
@@ -94,7 +100,11 @@ mod tests {
 
     #[test]
     fn side_round_trip() {
-        let s = Side { mcs: 7, len: 12345, scale: 0.99 };
+        let s = Side {
+            mcs: 7,
+            len: 12345,
+            scale: 0.99,
+        };
         assert_eq!(Side::from_bytes(&s.to_bytes()), Some(s));
         assert_eq!(Side::from_bytes(&[0; 4]), None);
     }

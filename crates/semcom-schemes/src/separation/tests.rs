@@ -26,9 +26,19 @@ fn image() -> Image {
     Image::from_planar(w, h, 3, d).unwrap()
 }
 
-fn run(scheme: &dyn Scheme, channel: &str, snr: f64, cbr: Ratio, seed: u64) -> semcom_core::Outcome {
+fn run(
+    scheme: &dyn Scheme,
+    channel: &str,
+    snr: f64,
+    cbr: Ratio,
+    seed: u64,
+) -> semcom_core::Outcome {
     let ch = by_name(channel, &ChannelParams::default()).unwrap();
-    let link = Link { channel: ch.as_ref(), snr_db: snr, seed };
+    let link = Link {
+        channel: ch.as_ref(),
+        snr_db: snr,
+        seed,
+    };
     run_chain(scheme, &image(), &Budget::cbr(cbr).unwrap(), &link).unwrap()
 }
 
@@ -100,18 +110,40 @@ fn capacity_variant_fails_exactly_when_the_block_cannot_carry_r_max() {
     let s = Separation::from_name("jpeg@capacity", None).unwrap();
     let img = image();
     let meta = SourceMeta::of(&img);
-    let link = LinkInfo { channel: "awgn".into(), snr_db: 15.0 };
+    let link = LinkInfo {
+        channel: "awgn".into(),
+        snr_db: 15.0,
+    };
     let budget = Budget::cbr(Ratio::new(1, 6).unwrap()).unwrap();
-    let enc = s.encode(&img, &budget, &link, &mut semcom_core::rng::rng_for(0, 0)).unwrap();
-    let Payload::Symbols(x) = &enc.payload else { panic!() };
+    let enc = s
+        .encode(&img, &budget, &link, &mut semcom_core::rng::rng_for(0, 0))
+        .unwrap();
+    let Payload::Symbols(x) = &enc.payload else {
+        panic!()
+    };
     let n0 = 10f32.powf(-1.5);
     // AWGN at the design SNR: mutual information k·log2(1+SNR) ≥ R_max ⇒ decoded.
-    let rx = Received::Symbols { y: x.clone(), csi: vec![], noise_var: vec![n0] };
+    let rx = Received::Symbols {
+        y: x.clone(),
+        csi: vec![],
+        noise_var: vec![n0],
+    };
     assert!(s.decode(&rx, &enc.side, &meta, &link).unwrap().decode_ok);
     // A deep fade on half the block: the mutual information drops below R_max ⇒ failure.
-    let csi: Vec<Complex32> =
-        (0..x.len()).map(|i| if i % 2 == 0 { Complex32::new(1.0, 0.0) } else { Complex32::new(0.01, 0.0) }).collect();
-    let rx = Received::Symbols { y: x.clone(), csi, noise_var: vec![n0] };
+    let csi: Vec<Complex32> = (0..x.len())
+        .map(|i| {
+            if i % 2 == 0 {
+                Complex32::new(1.0, 0.0)
+            } else {
+                Complex32::new(0.01, 0.0)
+            }
+        })
+        .collect();
+    let rx = Received::Symbols {
+        y: x.clone(),
+        csi,
+        noise_var: vec![n0],
+    };
     let d = s.decode(&rx, &enc.side, &meta, &link).unwrap();
     assert!(!d.decode_ok);
     assert!(d.image.data().iter().all(|&v| v == 0.5));
@@ -121,21 +153,43 @@ fn capacity_variant_fails_exactly_when_the_block_cannot_carry_r_max() {
 fn every_codec_builds_and_bad_inputs_are_errors() {
     for info in scheme_infos() {
         assert!(Separation::is_separation(info.name));
-        let s = crate::registry::build(info.name, &crate::registry::SchemeOptions::default()).unwrap();
+        let s =
+            crate::registry::build(info.name, &crate::registry::SchemeOptions::default()).unwrap();
         assert_eq!(s.name(), info.name);
     }
     assert!(Separation::from_name("jpeg+ldpc", Some("99qam-1/2")).is_err());
     assert!(Separation::from_name("gif+ldpc", None).is_err());
     let s = Separation::from_name("jpeg2000+ldpc", Some("qpsk-1/2")).unwrap();
-    let link = LinkInfo { channel: "awgn".into(), snr_db: 10.0 };
+    let link = LinkInfo {
+        channel: "awgn".into(),
+        snr_db: 10.0,
+    };
     // BPP budgets are refused (the channel uses follow from k/n).
-    let r = s.encode(&image(), &Budget::bpp(0.5).unwrap(), &link, &mut semcom_core::rng::rng_for(0, 0));
+    let r = s.encode(
+        &image(),
+        &Budget::bpp(0.5).unwrap(),
+        &link,
+        &mut semcom_core::rng::rng_for(0, 0),
+    );
     assert!(r.is_err());
     // Bit channels and corrupt side information are typed errors.
     let meta = SourceMeta::of(&image());
-    assert!(s.decode(&Received::Bits(vec![0; 8]), &SideInfo::from_bytes(vec![0; 9]), &meta, &link).is_err());
-    let rx = Received::Symbols { y: vec![Complex32::new(0.0, 0.0); 8], csi: vec![], noise_var: vec![0.1] };
-    assert!(s.decode(&rx, &SideInfo::from_bytes(vec![1, 2]), &meta, &link).is_err());
+    assert!(s
+        .decode(
+            &Received::Bits(vec![0; 8]),
+            &SideInfo::from_bytes(vec![0; 9]),
+            &meta,
+            &link
+        )
+        .is_err());
+    let rx = Received::Symbols {
+        y: vec![Complex32::new(0.0, 0.0); 8],
+        csi: vec![],
+        noise_var: vec![0.1],
+    };
+    assert!(s
+        .decode(&rx, &SideInfo::from_bytes(vec![1, 2]), &meta, &link)
+        .is_err());
 }
 
 #[test]
@@ -145,4 +199,3 @@ fn jpeg2000_ldpc_round_trip_above_threshold() {
     assert!(out.accounting.decode_ok);
     assert!(psnr(&image(), &out.reconstruction) > 25.0);
 }
-
