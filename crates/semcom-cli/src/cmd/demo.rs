@@ -76,9 +76,19 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     src.save(a.out.join("original.png"))?;
     let mut rows: Vec<Row> = Vec::new();
-    for scheme in &schemes {
+    let mut ran = Vec::new();
+    'schemes: for scheme in &schemes {
         for &snr in &a.snr {
-            let (mut row, rec) = run_one(&**scheme, &*channel, &src, &budget, snr, a.seed)?;
+            let (mut row, rec) = match run_one(&**scheme, &*channel, &src, &budget, snr, a.seed) {
+                Ok(r) => r,
+                // A default-set scheme that cannot run here (e.g. no weights for this k/n) is skipped.
+                Err(e) if a.schemes.is_empty() => {
+                    eprintln!("semcom: skipping {}: {e:#}", scheme.name());
+                    rows.retain(|r| r.scheme != scheme.name());
+                    continue 'schemes;
+                }
+                Err(e) => return Err(e),
+            };
             let file = a.out.join(format!("{}_{}dB.png", sanitize(scheme.name()), snr));
             rec.save(&file)?;
             row.output = Some(file.display().to_string());
@@ -87,6 +97,7 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             }
             rows.push(row);
         }
+        ran.push(scheme);
     }
     write_results(&a.out, &rows)?;
     let fig = Figure {
@@ -103,7 +114,7 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
         )],
         x_desc: "SNR (Es/N0, dB)".into(),
         y_desc: "PSNR (dB)".into(),
-        series: schemes
+        series: ran
             .iter()
             .enumerate()
             .map(|(i, s)| Series {
