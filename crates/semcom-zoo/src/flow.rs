@@ -32,19 +32,35 @@ pub struct FlowNetConfig {
 }
 
 impl Default for FlowNetConfig {
-    /// The project's small variant: 5 levels, widths 16-32-16-8, 7×7 kernels (≈ 64 k parameters per level).
+    /// The project's small variant: one network shared by every pyramid level (so that it can be
+    /// trained on small crops with little CPU), widths 16-32-16-8, 5×5 kernels (32.5 k parameters).
     fn default() -> Self {
-        Self { levels: 5, widths: [16, 32, 16, 8], kernel: 7 }
+        Self {
+            levels: 1,
+            widths: [16, 32, 16, 8],
+            kernel: 5,
+        }
     }
 }
 
 impl FlowNetConfig {
     /// The published SpyNet shape (6 levels, 32-64-32-16, 7×7).
     pub fn published() -> Self {
-        Self { levels: 6, widths: [32, 64, 32, 16], kernel: 7 }
+        Self {
+            levels: 6,
+            widths: [32, 64, 32, 16],
+            kernel: 7,
+        }
     }
     fn channels(&self) -> [i64; 6] {
-        [8, self.widths[0], self.widths[1], self.widths[2], self.widths[3], 2]
+        [
+            8,
+            self.widths[0],
+            self.widths[1],
+            self.widths[2],
+            self.widths[3],
+            2,
+        ]
     }
 }
 
@@ -60,8 +76,14 @@ impl FlowNet {
     /// (PyTorch's default bound), the last conv of each level scaled by 0.1 so the initial
     /// residual is small; biases zero.
     pub fn new(cfg: FlowNetConfig, rng: &mut SemRng) -> Result<Self> {
-        if cfg.levels == 0 || cfg.levels > 8 || cfg.kernel % 2 == 0 || cfg.widths.iter().any(|&w| w < 1) {
-            return Err(ZooError::InvalidInput(format!("invalid flow network config {cfg:?}")));
+        if cfg.levels == 0
+            || cfg.levels > 8
+            || cfg.kernel % 2 == 0
+            || cfg.widths.iter().any(|&w| w < 1)
+        {
+            return Err(ZooError::InvalidInput(format!(
+                "invalid flow network config {cfg:?}"
+            )));
         }
         let vs = nn::VarStore::new(Device::Cpu);
         let ch = cfg.channels();
@@ -70,8 +92,17 @@ impl FlowNet {
             let p = vs.root() / format!("level{l}");
             let convs: Vec<nn::Conv2D> = (0..5)
                 .map(|i| {
-                    let c = nn::ConvConfig { padding: cfg.kernel / 2, ..Default::default() };
-                    nn::conv2d(&p / format!("conv{}", i + 1), ch[i], ch[i + 1], cfg.kernel, c)
+                    let c = nn::ConvConfig {
+                        padding: cfg.kernel / 2,
+                        ..Default::default()
+                    };
+                    nn::conv2d(
+                        &p / format!("conv{}", i + 1),
+                        ch[i],
+                        ch[i + 1],
+                        cfg.kernel,
+                        c,
+                    )
                 })
                 .collect();
             tch::no_grad(|| {
@@ -99,7 +130,10 @@ impl FlowNet {
         while w.contains(&format!("level{}.conv1.weight", levels + 1)) {
             levels += 1;
         }
-        let bad = |msg: &str| ZooError::BadWeights { path: path.display().to_string(), msg: msg.into() };
+        let bad = |msg: &str| ZooError::BadWeights {
+            path: path.display().to_string(),
+            msg: msg.into(),
+        };
         if levels == 0 {
             return Err(bad("no 'level1.conv1.weight' tensor: not a flow network"));
         }
@@ -108,7 +142,11 @@ impl FlowNet {
         for (i, wd) in widths.iter_mut().enumerate() {
             *wd = w.dim(&format!("level1.conv{}.weight", i + 1), 0)?;
         }
-        let cfg = FlowNetConfig { levels, widths, kernel: k };
+        let cfg = FlowNetConfig {
+            levels,
+            widths,
+            kernel: k,
+        };
         let mut rng = semcom_core::rng::rng_for(0, 0);
         let net = Self::new(cfg, &mut rng).map_err(|e| bad(&e.to_string()))?;
         let vars = net.vs.variables();
@@ -121,7 +159,11 @@ impl FlowNet {
             Ok(())
         })?;
         if w.len() != vars.len() {
-            return Err(bad(&format!("{} tensors, expected {}", w.len(), vars.len())));
+            return Err(bad(&format!(
+                "{} tensors, expected {}",
+                w.len(),
+                vars.len()
+            )));
         }
         Ok(net)
     }
@@ -132,10 +174,16 @@ impl FlowNet {
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("flow");
         let tmp = path.with_file_name(format!(".{name}.tmp.safetensors"));
         if let Some(d) = path.parent() {
-            std::fs::create_dir_all(d).map_err(|source| ZooError::Io { path: d.display().to_string(), source })?;
+            std::fs::create_dir_all(d).map_err(|source| ZooError::Io {
+                path: d.display().to_string(),
+                source,
+            })?;
         }
         self.vs.save(&tmp)?;
-        std::fs::rename(&tmp, path).map_err(|source| ZooError::Io { path: path.display().to_string(), source })
+        std::fs::rename(&tmp, path).map_err(|source| ZooError::Io {
+            path: path.display().to_string(),
+            source,
+        })
     }
 
     /// The network shape.
@@ -150,7 +198,11 @@ impl FlowNet {
 
     /// Number of trainable parameters.
     pub fn parameters(&self) -> i64 {
-        self.vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+        self.vs
+            .trainable_variables()
+            .iter()
+            .map(|t| t.numel() as i64)
+            .sum()
     }
 
     fn level_net(&self, x: &Tensor, level: usize) -> Tensor {
@@ -196,11 +248,15 @@ impl FlowNet {
     /// up to the next multiple and the flow is resized back (nearest) and rescaled (README step 2).
     pub fn estimate(&self, img1: &Image, img2: &Image) -> Result<Tensor> {
         if img1.width() != img2.width() || img1.height() != img2.height() {
-            return Err(ZooError::InvalidInput("the two frames differ in size".into()));
+            return Err(ZooError::InvalidInput(
+                "the two frames differ in size".into(),
+            ));
         }
         let (w, h) = (img1.width(), img1.height());
         if w.max(h) > MAX_SIDE || w.min(h) < 8 {
-            return Err(ZooError::InvalidInput(format!("frame size {w}x{h} outside 8..{MAX_SIDE}")));
+            return Err(ZooError::InvalidInput(format!(
+                "frame size {w}x{h} outside 8..{MAX_SIDE}"
+            )));
         }
         guard("flow estimate", || {
             tch::no_grad(|| {
@@ -219,7 +275,8 @@ impl FlowNet {
                     f
                 } else {
                     let f = f.upsample_nearest2d([h as i64, w as i64], None, None);
-                    let s = Tensor::from_slice(&[w as f32 / w2 as f32, h as f32 / h2 as f32]).view([1, 2, 1, 1]);
+                    let s = Tensor::from_slice(&[w as f32 / w2 as f32, h as f32 / h2 as f32])
+                        .view([1, 2, 1, 1]);
                     f * s
                 };
                 f.get(0)
@@ -255,8 +312,12 @@ pub fn warp(img: &Tensor, flow: &Tensor) -> Tensor {
     let s = img.size();
     let (h, w) = (s[2], s[3]);
     let opts = (Kind::Float, img.device());
-    let gx = Tensor::arange(w, opts).view([1, 1, w]).expand([s[0], h, w], false);
-    let gy = Tensor::arange(h, opts).view([1, h, 1]).expand([s[0], h, w], false);
+    let gx = Tensor::arange(w, opts)
+        .view([1, 1, w])
+        .expand([s[0], h, w], false);
+    let gy = Tensor::arange(h, opts)
+        .view([1, h, 1])
+        .expand([s[0], h, w], false);
     let nx = (gx + flow.select(1, 0)) * (2.0 / (w - 1).max(1) as f64) - 1.0;
     let ny = (gy + flow.select(1, 1)) * (2.0 / (h - 1).max(1) as f64) - 1.0;
     let grid = Tensor::stack(&[nx, ny], 3);
@@ -266,11 +327,18 @@ pub fn warp(img: &Tensor, flow: &Tensor) -> Tensor {
 /// Average endpoint error `mean ‖f − g‖₂` of two `2×H×W` (or `B×2×H×W`) flows.
 pub fn epe(flow: &Tensor, gt: &Tensor) -> Result<f64> {
     if flow.size() != gt.size() {
-        return Err(ZooError::InvalidInput(format!("flow {:?} vs ground truth {:?}", flow.size(), gt.size())));
+        return Err(ZooError::InvalidInput(format!(
+            "flow {:?} vs ground truth {:?}",
+            flow.size(),
+            gt.size()
+        )));
     }
     let d = (flow - gt).square();
     let ch = flow.dim() as i64 - 3;
-    Ok(d.sum_dim_intlist([ch].as_slice(), false, Kind::Float).sqrt().mean(Kind::Float).double_value(&[]))
+    Ok(d.sum_dim_intlist([ch].as_slice(), false, Kind::Float)
+        .sqrt()
+        .mean(Kind::Float)
+        .double_value(&[]))
 }
 
 /// A colour picture of a flow field (Middlebury-style hue = direction, saturation = magnitude
@@ -278,12 +346,21 @@ pub fn epe(flow: &Tensor, gt: &Tensor) -> Result<f64> {
 pub fn flow_to_image(flow: &Tensor, max_mag: Option<f32>) -> Result<Image> {
     let s = flow.size();
     if s.len() != 3 || s[0] != 2 {
-        return Err(ZooError::InvalidInput(format!("flow must be 2×H×W, got {s:?}")));
+        return Err(ZooError::InvalidInput(format!(
+            "flow must be 2×H×W, got {s:?}"
+        )));
     }
     let (h, w) = (s[1] as usize, s[2] as usize);
     let u = Vec::<f32>::try_from(flow.get(0).flatten(0, -1))?;
     let v = Vec::<f32>::try_from(flow.get(1).flatten(0, -1))?;
-    let m = max_mag.unwrap_or_else(|| u.iter().zip(&v).map(|(a, b)| a.hypot(*b)).fold(1e-6, f32::max)).max(1e-6);
+    let m = max_mag
+        .unwrap_or_else(|| {
+            u.iter()
+                .zip(&v)
+                .map(|(a, b)| a.hypot(*b))
+                .fold(1e-6, f32::max)
+        })
+        .max(1e-6);
     let hw = w * h;
     let mut data = vec![0f32; 3 * hw];
     for i in 0..hw {
@@ -302,7 +379,9 @@ pub fn flow_to_image(flow: &Tensor, max_mag: Option<f32>) -> Result<Image> {
 pub fn write_flo(path: &Path, flow: &Tensor) -> Result<()> {
     let s = flow.size();
     if s.len() != 3 || s[0] != 2 {
-        return Err(ZooError::InvalidInput(format!("flow must be 2×H×W, got {s:?}")));
+        return Err(ZooError::InvalidInput(format!(
+            "flow must be 2×H×W, got {s:?}"
+        )));
     }
     let uv = Vec::<f32>::try_from(flow.permute([1, 2, 0]).contiguous().flatten(0, -1))?;
     let mut buf = Vec::with_capacity(12 + uv.len() * 4);
@@ -313,14 +392,20 @@ pub fn write_flo(path: &Path, flow: &Tensor) -> Result<()> {
         buf.extend_from_slice(&v.to_le_bytes());
     }
     let tmp = path.with_extension("flo.tmp");
-    let io = |source| ZooError::Io { path: path.display().to_string(), source };
+    let io = |source| ZooError::Io {
+        path: path.display().to_string(),
+        source,
+    };
     std::fs::write(&tmp, buf).map_err(io)?;
     std::fs::rename(&tmp, path).map_err(io)
 }
 
 /// Reads a Middlebury `.flo` file into a `2×H×W` tensor (header and size validated).
 pub fn read_flo(path: &Path) -> Result<Tensor> {
-    let b = std::fs::read(path).map_err(|source| ZooError::Io { path: path.display().to_string(), source })?;
+    let b = std::fs::read(path).map_err(|source| ZooError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
     let bad = |m: &str| ZooError::InvalidInput(format!("{}: {m}", path.display()));
     if b.len() < 12 || f32::from_le_bytes([b[0], b[1], b[2], b[3]]) != 202021.25 {
         return Err(bad("not a .flo file"));
@@ -334,6 +419,12 @@ pub fn read_flo(path: &Path) -> Result<Tensor> {
     if b.len() != 12 + n * 4 {
         return Err(bad("truncated or oversized"));
     }
-    let v: Vec<f32> = b[12..].chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
-    Ok(Tensor::from_slice(&v).view([h as i64, w as i64, 2]).permute([2, 0, 1]).contiguous())
+    let v: Vec<f32> = b[12..]
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+        .collect();
+    Ok(Tensor::from_slice(&v)
+        .view([h as i64, w as i64, 2])
+        .permute([2, 0, 1])
+        .contiguous())
 }

@@ -42,10 +42,22 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
-    fn basic(&self, p: &str, cin: i64, cout: i64, kh: i64, kw: i64, stride: i64, pad: (i64, i64)) -> Result<Basic> {
+    fn basic(
+        &self,
+        p: &str,
+        cin: i64,
+        cout: i64,
+        kh: i64,
+        kw: i64,
+        stride: i64,
+        pad: (i64, i64),
+    ) -> Result<Basic> {
         let mut spec = ConvSpec::new(cin, cout, kh).rect(kh, kw).stride(stride);
         spec.pad = Some(pad);
-        Ok(Basic { conv: Conv::load(self.w, &format!("{p}.conv."), spec)?, bn: Bn::load(self.w, &format!("{p}.bn."), cout, 1e-3)? })
+        Ok(Basic {
+            conv: Conv::load(self.w, &format!("{p}.conv."), spec)?,
+            bn: Bn::load(self.w, &format!("{p}.bn."), cout, 1e-3)?,
+        })
     }
     fn k1(&self, p: &str, cin: i64, cout: i64) -> Result<Basic> {
         self.basic(p, cin, cout, 1, 1, 1, (0, 0))
@@ -68,18 +80,46 @@ fn seq(x: &Tensor, layers: &[&Basic]) -> Tensor {
 
 /// The five Inception block types (torchvision `InceptionA` … `InceptionE`).
 enum Block {
-    A { b1: Basic, b5: [Basic; 2], b3: [Basic; 3], pool: Basic },
-    B { b3: Basic, b3d: [Basic; 3] },
-    C { b1: Basic, b7: [Basic; 3], b7d: [Basic; 5], pool: Basic },
-    D { b3: [Basic; 2], b7: [Basic; 4] },
-    E { b1: Basic, b3_1: Basic, b3_2: [Basic; 2], bd_1: Basic, bd_2: Basic, bd_3: [Basic; 2], pool: Basic, max_pool: bool },
+    A {
+        b1: Basic,
+        b5: [Basic; 2],
+        b3: [Basic; 3],
+        pool: Basic,
+    },
+    B {
+        b3: Basic,
+        b3d: [Basic; 3],
+    },
+    C {
+        b1: Basic,
+        b7: [Basic; 3],
+        b7d: [Basic; 5],
+        pool: Basic,
+    },
+    D {
+        b3: [Basic; 2],
+        b7: [Basic; 4],
+    },
+    E {
+        b1: Basic,
+        b3_1: Basic,
+        b3_2: [Basic; 2],
+        bd_1: Basic,
+        bd_2: Basic,
+        bd_3: [Basic; 2],
+        pool: Basic,
+        max_pool: bool,
+    },
 }
 
 impl Block {
     fn a(l: &Loader, p: &str, cin: i64, pf: i64) -> Result<Self> {
         Ok(Self::A {
             b1: l.k1(&format!("{p}.branch1x1"), cin, 64)?,
-            b5: [l.k1(&format!("{p}.branch5x5_1"), cin, 48)?, l.basic(&format!("{p}.branch5x5_2"), 48, 64, 5, 5, 1, (2, 2))?],
+            b5: [
+                l.k1(&format!("{p}.branch5x5_1"), cin, 48)?,
+                l.basic(&format!("{p}.branch5x5_2"), 48, 64, 5, 5, 1, (2, 2))?,
+            ],
             b3: [
                 l.k1(&format!("{p}.branch3x3dbl_1"), cin, 64)?,
                 l.basic(&format!("{p}.branch3x3dbl_2"), 64, 96, 3, 3, 1, (1, 1))?,
@@ -103,7 +143,11 @@ impl Block {
         let r71 = |n: &str, i: i64, o: i64| l.basic(&format!("{p}.{n}"), i, o, 7, 1, 1, (3, 0));
         Ok(Self::C {
             b1: l.k1(&format!("{p}.branch1x1"), cin, 192)?,
-            b7: [l.k1(&format!("{p}.branch7x7_1"), cin, c7)?, r17("branch7x7_2", c7, c7)?, r71("branch7x7_3", c7, 192)?],
+            b7: [
+                l.k1(&format!("{p}.branch7x7_1"), cin, c7)?,
+                r17("branch7x7_2", c7, c7)?,
+                r71("branch7x7_3", c7, 192)?,
+            ],
             b7d: [
                 l.k1(&format!("{p}.branch7x7dbl_1"), cin, c7)?,
                 r71("branch7x7dbl_2", c7, c7)?,
@@ -116,7 +160,10 @@ impl Block {
     }
     fn d(l: &Loader, p: &str, cin: i64) -> Result<Self> {
         Ok(Self::D {
-            b3: [l.k1(&format!("{p}.branch3x3_1"), cin, 192)?, l.basic(&format!("{p}.branch3x3_2"), 192, 320, 3, 3, 2, (0, 0))?],
+            b3: [
+                l.k1(&format!("{p}.branch3x3_1"), cin, 192)?,
+                l.basic(&format!("{p}.branch3x3_2"), 192, 320, 3, 3, 2, (0, 0))?,
+            ],
             b7: [
                 l.k1(&format!("{p}.branch7x7x3_1"), cin, 192)?,
                 l.basic(&format!("{p}.branch7x7x3_2"), 192, 192, 1, 7, 1, (0, 3))?,
@@ -141,14 +188,23 @@ impl Block {
     }
 
     fn forward(&self, x: &Tensor, include_pad: bool) -> Tensor {
-        let avg = |t: &Tensor| t.avg_pool2d([3, 3], [1, 1], [1, 1], false, include_pad, None::<i64>);
+        let avg =
+            |t: &Tensor| t.avg_pool2d([3, 3], [1, 1], [1, 1], false, include_pad, None::<i64>);
         let maxp = |t: &Tensor| t.max_pool2d([3, 3], [2, 2], [0, 0], [1, 1], false);
         match self {
             Self::A { b1, b5, b3, pool } => Tensor::cat(
-                &[b1.forward(x), seq(x, &[&b5[0], &b5[1]]), seq(x, &[&b3[0], &b3[1], &b3[2]]), pool.forward(&avg(x))],
+                &[
+                    b1.forward(x),
+                    seq(x, &[&b5[0], &b5[1]]),
+                    seq(x, &[&b3[0], &b3[1], &b3[2]]),
+                    pool.forward(&avg(x)),
+                ],
                 1,
             ),
-            Self::B { b3, b3d } => Tensor::cat(&[b3.forward(x), seq(x, &[&b3d[0], &b3d[1], &b3d[2]]), maxp(x)], 1),
+            Self::B { b3, b3d } => Tensor::cat(
+                &[b3.forward(x), seq(x, &[&b3d[0], &b3d[1], &b3d[2]]), maxp(x)],
+                1,
+            ),
             Self::C { b1, b7, b7d, pool } => Tensor::cat(
                 &[
                     b1.forward(x),
@@ -158,13 +214,33 @@ impl Block {
                 ],
                 1,
             ),
-            Self::D { b3, b7 } => Tensor::cat(&[seq(x, &[&b3[0], &b3[1]]), seq(x, &[&b7[0], &b7[1], &b7[2], &b7[3]]), maxp(x)], 1),
-            Self::E { b1, b3_1, b3_2, bd_1, bd_2, bd_3, pool, max_pool } => {
+            Self::D { b3, b7 } => Tensor::cat(
+                &[
+                    seq(x, &[&b3[0], &b3[1]]),
+                    seq(x, &[&b7[0], &b7[1], &b7[2], &b7[3]]),
+                    maxp(x),
+                ],
+                1,
+            ),
+            Self::E {
+                b1,
+                b3_1,
+                b3_2,
+                bd_1,
+                bd_2,
+                bd_3,
+                pool,
+                max_pool,
+            } => {
                 let t = b3_1.forward(x);
                 let b3 = Tensor::cat(&[b3_2[0].forward(&t), b3_2[1].forward(&t)], 1);
                 let t = bd_2.forward(&bd_1.forward(x));
                 let bd = Tensor::cat(&[bd_3[0].forward(&t), bd_3[1].forward(&t)], 1);
-                let p = if *max_pool { x.max_pool2d([3, 3], [1, 1], [1, 1], [1, 1], false) } else { avg(x) };
+                let p = if *max_pool {
+                    x.max_pool2d([3, 3], [1, 1], [1, 1], [1, 1], false)
+                } else {
+                    avg(x)
+                };
                 Tensor::cat(&[b1.forward(x), b3, bd, pool.forward(&p)], 1)
             }
         }
@@ -209,14 +285,20 @@ impl Inception {
             Block::e(&l, "Mixed_7b", 1280, false)?,
             Block::e(&l, "Mixed_7c", 2048, fid)?,
         ];
-        Ok(Self { variant, stem, blocks })
+        Ok(Self {
+            variant,
+            stem,
+            blocks,
+        })
     }
 
     /// Pool3 features `N×2048` of a batch `N×3×299×299` scaled to `[−1, 1]`.
     pub fn forward(&self, x: &Tensor) -> Result<Tensor> {
         let s = x.size();
         if s.len() != 4 || s[1] != 3 || s[2] < 75 || s[3] < 75 {
-            return Err(ZooError::InvalidInput(format!("Inception input must be N×3×H×W with H, W ≥ 75, got {s:?}")));
+            return Err(ZooError::InvalidInput(format!(
+                "Inception input must be N×3×H×W with H, W ≥ 75, got {s:?}"
+            )));
         }
         let include_pad = self.variant == Variant::Torchvision;
         guard("inception forward", || {
@@ -244,7 +326,11 @@ pub fn inception_features(net: &Inception, images: &[Image], batch: usize) -> Re
     for chunk in images.chunks(batch.max(1)) {
         let xs: Vec<Tensor> = chunk
             .iter()
-            .map(|im| image_tensor(&im.to_rgb()).upsample_bilinear2d([INPUT, INPUT], false, None, None) * 2.0 - 1.0)
+            .map(|im| {
+                image_tensor(&im.to_rgb()).upsample_bilinear2d([INPUT, INPUT], false, None, None)
+                    * 2.0
+                    - 1.0
+            })
             .collect();
         out.push(net.forward(&Tensor::cat(&xs, 0))?);
     }
@@ -257,16 +343,20 @@ pub fn fid(f1: &Tensor, f2: &Tensor) -> Result<f64> {
     let g = |f: &Tensor| -> Result<semcom_metrics::frechet::Gaussian> {
         let s = f.size();
         if s.len() != 2 || s[0] < 2 {
-            return Err(ZooError::InvalidInput(format!("features must be N×d with N ≥ 2, got {s:?}")));
+            return Err(ZooError::InvalidInput(format!(
+                "features must be N×d with N ≥ 2, got {s:?}"
+            )));
         }
         let v = Vec::<f64>::try_from(f.to_kind(Kind::Double).flatten(0, -1))?;
-        semcom_metrics::frechet::Gaussian::fit(&v, s[1] as usize).map_err(|e| ZooError::InvalidInput(e.to_string()))
+        semcom_metrics::frechet::Gaussian::fit(&v, s[1] as usize)
+            .map_err(|e| ZooError::InvalidInput(e.to_string()))
     };
     let (a, b) = (g(f1)?, g(f2)?);
     if a.mean.len() != b.mean.len() {
         return Err(ZooError::InvalidInput("feature dimensions differ".into()));
     }
-    a.frechet(&b).map_err(|e| ZooError::InvalidInput(e.to_string()))
+    a.frechet(&b)
+        .map_err(|e| ZooError::InvalidInput(e.to_string()))
 }
 
 /// Every tensor name and shape of the feature extractor, for stand-ins and documentation.
@@ -284,7 +374,11 @@ pub fn tensor_specs() -> Vec<(String, Vec<i64>)> {
     basic("Conv2d_2b_3x3", 32, 64, 3, 3);
     basic("Conv2d_3b_1x1", 64, 80, 1, 1);
     basic("Conv2d_4a_3x3", 80, 192, 3, 3);
-    for (p, cin, pf) in [("Mixed_5b", 192, 32), ("Mixed_5c", 256, 64), ("Mixed_5d", 288, 64)] {
+    for (p, cin, pf) in [
+        ("Mixed_5b", 192, 32),
+        ("Mixed_5c", 256, 64),
+        ("Mixed_5d", 288, 64),
+    ] {
         basic(&format!("{p}.branch1x1"), cin, 64, 1, 1);
         basic(&format!("{p}.branch5x5_1"), cin, 48, 1, 1);
         basic(&format!("{p}.branch5x5_2"), 48, 64, 5, 5);
@@ -297,7 +391,12 @@ pub fn tensor_specs() -> Vec<(String, Vec<i64>)> {
     basic("Mixed_6a.branch3x3dbl_1", 288, 64, 1, 1);
     basic("Mixed_6a.branch3x3dbl_2", 64, 96, 3, 3);
     basic("Mixed_6a.branch3x3dbl_3", 96, 96, 3, 3);
-    for (p, c7) in [("Mixed_6b", 128), ("Mixed_6c", 160), ("Mixed_6d", 160), ("Mixed_6e", 192)] {
+    for (p, c7) in [
+        ("Mixed_6b", 128),
+        ("Mixed_6c", 160),
+        ("Mixed_6d", 160),
+        ("Mixed_6e", 192),
+    ] {
         basic(&format!("{p}.branch1x1"), 768, 192, 1, 1);
         basic(&format!("{p}.branch7x7_1"), 768, c7, 1, 1);
         basic(&format!("{p}.branch7x7_2"), c7, c7, 1, 7);

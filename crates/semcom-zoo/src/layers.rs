@@ -31,7 +31,15 @@ pub(crate) struct ConvSpec {
 impl ConvSpec {
     /// A bias-free "same" conv.
     pub fn new(cin: i64, cout: i64, k: i64) -> Self {
-        Self { cin, cout, k: (k, k), stride: 1, dil: 1, bias: false, pad: None }
+        Self {
+            cin,
+            cout,
+            k: (k, k),
+            stride: 1,
+            dil: 1,
+            bias: false,
+            pad: None,
+        }
     }
     /// A rectangular `kh×kw` kernel ("same" padding per axis unless set).
     pub fn rect(mut self, kh: i64, kw: i64) -> Self {
@@ -59,19 +67,41 @@ impl ConvSpec {
 impl Conv {
     /// Loads `<prefix>weight` (and `<prefix>bias`) for `spec`.
     pub fn load(w: &Weights, prefix: &str, spec: ConvSpec) -> Result<Self> {
-        let weight = w.get(&format!("{prefix}weight"), &[spec.cout, spec.cin, spec.k.0, spec.k.1])?;
-        let b = if spec.bias { Some(w.get(&format!("{prefix}bias"), &[spec.cout])?) } else { None };
+        let weight = w.get(
+            &format!("{prefix}weight"),
+            &[spec.cout, spec.cin, spec.k.0, spec.k.1],
+        )?;
+        let b = if spec.bias {
+            Some(w.get(&format!("{prefix}bias"), &[spec.cout])?)
+        } else {
+            None
+        };
         Ok(Self::from_tensors(weight, b, spec))
     }
 
     /// From tensors already checked.
     pub fn from_tensors(w: Tensor, b: Option<Tensor>, spec: ConvSpec) -> Self {
-        let (ph, pw) = spec.pad.unwrap_or(((spec.k.0 - 1) / 2 * spec.dil, (spec.k.1 - 1) / 2 * spec.dil));
-        Self { w, b, stride: spec.stride, pad: [ph, pw], dil: spec.dil }
+        let (ph, pw) = spec
+            .pad
+            .unwrap_or(((spec.k.0 - 1) / 2 * spec.dil, (spec.k.1 - 1) / 2 * spec.dil));
+        Self {
+            w,
+            b,
+            stride: spec.stride,
+            pad: [ph, pw],
+            dil: spec.dil,
+        }
     }
 
     pub fn forward(&self, x: &Tensor) -> Tensor {
-        x.conv2d(&self.w, self.b.as_ref(), [self.stride], self.pad, [self.dil], 1)
+        x.conv2d(
+            &self.w,
+            self.b.as_ref(),
+            [self.stride],
+            self.pad,
+            [self.dil],
+            1,
+        )
     }
 }
 
@@ -102,7 +132,10 @@ impl Bn {
         let v = w.get(&format!("{prefix}running_var"), &[c])?;
         let scale = g / (v + eps).sqrt();
         let shift = b - &m * &scale;
-        Ok(Self { scale: scale.view([1, c, 1, 1]), shift: shift.view([1, c, 1, 1]) })
+        Ok(Self {
+            scale: scale.view([1, c, 1, 1]),
+            shift: shift.view([1, c, 1, 1]),
+        })
     }
     pub fn forward(&self, x: &Tensor) -> Tensor {
         x * &self.scale + &self.shift
@@ -123,7 +156,12 @@ impl PRelu {
 
 /// Planar `[0,1]` image to a `1×C×H×W` float tensor.
 pub(crate) fn image_tensor(img: &semcom_core::Image) -> Tensor {
-    Tensor::from_slice(img.data()).view([1, img.channels() as i64, img.height() as i64, img.width() as i64])
+    Tensor::from_slice(img.data()).view([
+        1,
+        img.channels() as i64,
+        img.height() as i64,
+        img.width() as i64,
+    ])
 }
 
 /// A tensor of `shape` with values `U(−bound, bound)` drawn from `rng` (initialisation and
@@ -131,13 +169,24 @@ pub(crate) fn image_tensor(img: &semcom_core::Image) -> Tensor {
 pub(crate) fn uniform(shape: &[i64], bound: f32, rng: &mut semcom_core::rng::SemRng) -> Tensor {
     use rand::Rng;
     let n: i64 = shape.iter().product();
-    let v: Vec<f32> = (0..n).map(|_| if bound > 0.0 { rng.random_range(-bound..bound) } else { 0.0 }).collect();
+    let v: Vec<f32> = (0..n)
+        .map(|_| {
+            if bound > 0.0 {
+                rng.random_range(-bound..bound)
+            } else {
+                0.0
+            }
+        })
+        .collect();
     Tensor::from_slice(&v).view(shape)
 }
 
 /// Stand-in weights for a list of (name, shape): He-uniform for rank-4 conv weights
 /// (`bound = √(6/fan_in)`), ones for BN `weight`/`running_var`, zeros for other vectors.
-pub(crate) fn stand_in(list: Vec<(String, Vec<i64>)>, rng: &mut semcom_core::rng::SemRng) -> crate::weights::Weights {
+pub(crate) fn stand_in(
+    list: Vec<(String, Vec<i64>)>,
+    rng: &mut semcom_core::rng::SemRng,
+) -> crate::weights::Weights {
     let tensors = list
         .into_iter()
         .map(|(n, s)| {

@@ -21,8 +21,8 @@ pub mod inception;
 pub(crate) mod layers;
 pub mod lpips;
 pub mod resize;
-pub mod yolo;
 pub mod weights;
+pub mod yolo;
 
 pub use error::{Result, ZooError};
 /// Re-export of `tch`, so that callers (the CLI) need no direct dependency.

@@ -32,7 +32,14 @@ pub enum Backbone {
 #[derive(Clone, Copy, Debug)]
 enum Op {
     /// Conv at `features.{idx}` (cin, cout, k, stride, pad), always followed by ReLU.
-    Conv { idx: usize, cin: i64, cout: i64, k: i64, stride: i64, pad: i64 },
+    Conv {
+        idx: usize,
+        cin: i64,
+        cout: i64,
+        k: i64,
+        stride: i64,
+        pad: i64,
+    },
     /// MaxPool (kernel, stride).
     Pool(i64, i64),
     /// Feature tap (after the preceding ReLU).
@@ -45,7 +52,9 @@ impl Backbone {
         match s {
             "alex" | "alexnet" => Ok(Self::Alex),
             "vgg" | "vgg16" => Ok(Self::Vgg16),
-            _ => Err(ZooError::InvalidInput(format!("unknown LPIPS backbone '{s}' (alex|vgg)"))),
+            _ => Err(ZooError::InvalidInput(format!(
+                "unknown LPIPS backbone '{s}' (alex|vgg)"
+            ))),
         }
     }
     /// Heads file relative to the models directory.
@@ -70,20 +79,37 @@ impl Backbone {
         }
     }
     fn ops(self) -> Vec<Op> {
-        let c = |idx, cin, cout, k, stride, pad| Op::Conv { idx, cin, cout, k, stride, pad };
+        let c = |idx, cin, cout, k, stride, pad| Op::Conv {
+            idx,
+            cin,
+            cout,
+            k,
+            stride,
+            pad,
+        };
         match self {
             Self::Alex => vec![
-                c(0, 3, 64, 11, 4, 2), Op::Tap, Op::Pool(3, 2),
-                c(3, 64, 192, 5, 1, 2), Op::Tap, Op::Pool(3, 2),
-                c(6, 192, 384, 3, 1, 1), Op::Tap,
-                c(8, 384, 256, 3, 1, 1), Op::Tap,
-                c(10, 256, 256, 3, 1, 1), Op::Tap,
+                c(0, 3, 64, 11, 4, 2),
+                Op::Tap,
+                Op::Pool(3, 2),
+                c(3, 64, 192, 5, 1, 2),
+                Op::Tap,
+                Op::Pool(3, 2),
+                c(6, 192, 384, 3, 1, 1),
+                Op::Tap,
+                c(8, 384, 256, 3, 1, 1),
+                Op::Tap,
+                c(10, 256, 256, 3, 1, 1),
+                Op::Tap,
             ],
             Self::Vgg16 => {
                 // cfg D: 64 64 M 128 128 M 256×3 M 512×3 M 512×3 (tap before each M, and at the end).
                 let mut ops = Vec::new();
                 let (mut idx, mut cin) = (0usize, 3i64);
-                for (bi, (n, cout)) in [(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)].into_iter().enumerate() {
+                for (bi, (n, cout)) in [(2, 64), (2, 128), (3, 256), (3, 512), (3, 512)]
+                    .into_iter()
+                    .enumerate()
+                {
                     if bi > 0 {
                         ops.push(Op::Pool(2, 2));
                         idx += 1;
@@ -103,7 +129,10 @@ impl Backbone {
     pub fn backbone_tensors(self) -> Vec<(String, Vec<i64>)> {
         let mut v = Vec::new();
         for op in self.ops() {
-            if let Op::Conv { idx, cin, cout, k, .. } = op {
+            if let Op::Conv {
+                idx, cin, cout, k, ..
+            } = op
+            {
                 v.push((format!("features.{idx}.weight"), vec![cout, cin, k, k]));
                 v.push((format!("features.{idx}.bias"), vec![cout]));
             }
@@ -128,7 +157,11 @@ pub struct Lpips {
 impl Lpips {
     /// Loads the backbone (`backbone_path` or `$SEMCOM_MODELS/lpips/{alexnet,vgg16}_features.safetensors`)
     /// and the heads (`heads_path` or `$SEMCOM_MODELS/lpips/lpips_{alex,vgg}_v0.1.safetensors`).
-    pub fn load(backbone: Backbone, backbone_path: Option<&Path>, heads_path: Option<&Path>) -> Result<Self> {
+    pub fn load(
+        backbone: Backbone,
+        backbone_path: Option<&Path>,
+        heads_path: Option<&Path>,
+    ) -> Result<Self> {
         let bp = resolve(backbone_path, backbone.backbone_file())?;
         let hp = resolve(heads_path, backbone.heads_file())?;
         Self::from_weights(backbone, &Weights::load(&bp)?, &Weights::load(&hp)?)
@@ -141,9 +174,18 @@ impl Lpips {
             .into_iter()
             .map(|op| {
                 Ok(match op {
-                    Op::Conv { idx, cin, cout, k, stride, pad } => {
-                        Layer::Conv(Conv::load(bw, &format!("features.{idx}."), ConvSpec::new(cin, cout, k).stride(stride).pad(pad).bias())?)
-                    }
+                    Op::Conv {
+                        idx,
+                        cin,
+                        cout,
+                        k,
+                        stride,
+                        pad,
+                    } => Layer::Conv(Conv::load(
+                        bw,
+                        &format!("features.{idx}."),
+                        ConvSpec::new(cin, cout, k).stride(stride).pad(pad).bias(),
+                    )?),
                     Op::Pool(k, s) => Layer::Pool(k, s),
                     Op::Tap => Layer::Tap,
                 })
@@ -155,7 +197,11 @@ impl Lpips {
             .enumerate()
             .map(|(l, &c)| hw.get(&format!("lin{l}.model.1.weight"), &[1, c, 1, 1]))
             .collect::<Result<_>>()?;
-        Ok(Self { backbone, layers, heads })
+        Ok(Self {
+            backbone,
+            layers,
+            heads,
+        })
     }
 
     /// The backbone.
@@ -183,14 +229,19 @@ impl Lpips {
     pub fn forward(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
         let s = a.size();
         if s != b.size() || s.len() != 4 || s[1] != 3 {
-            return Err(ZooError::InvalidInput(format!("LPIPS inputs must be equal N×3×H×W, got {s:?} and {:?}", b.size())));
+            return Err(ZooError::InvalidInput(format!(
+                "LPIPS inputs must be equal N×3×H×W, got {s:?} and {:?}",
+                b.size()
+            )));
         }
         let min_side = match self.backbone {
             Backbone::Alex => 63,
             Backbone::Vgg16 => 16,
         };
         if s[2] < min_side || s[3] < min_side {
-            return Err(ZooError::InvalidInput(format!("LPIPS needs images of at least {min_side}x{min_side}")));
+            return Err(ZooError::InvalidInput(format!(
+                "LPIPS needs images of at least {min_side}x{min_side}"
+            )));
         }
         guard("lpips forward", || {
             tch::no_grad(|| {
@@ -219,7 +270,10 @@ impl Lpips {
 
 /// Divides each spatial position by its L2 norm over channels plus 1e-10.
 fn unit_normalize(x: &Tensor) -> Tensor {
-    let n = x.square().sum_dim_intlist([1i64].as_slice(), true, Kind::Float).sqrt();
+    let n = x
+        .square()
+        .sum_dim_intlist([1i64].as_slice(), true, Kind::Float)
+        .sqrt();
     x / (n + 1e-10)
 }
 

@@ -30,7 +30,14 @@ fn coefficients(src: usize, dst: usize) -> Vec<(usize, [i32; 2])> {
 
 /// Bilinear resize of an interleaved `sw×sh×cn` 8-bit buffer to `dw×dh` (as `cv::resize`
 /// `INTER_LINEAR` on `CV_8UC{cn}`). `src.len()` must be `sw·sh·cn` (checked by the caller).
-pub fn resize_linear_u8(src: &[u8], sw: usize, sh: usize, cn: usize, dw: usize, dh: usize) -> Vec<u8> {
+pub fn resize_linear_u8(
+    src: &[u8],
+    sw: usize,
+    sh: usize,
+    cn: usize,
+    dw: usize,
+    dh: usize,
+) -> Vec<u8> {
     let xc = coefficients(sw, dw);
     let yc = coefficients(sh, dh);
     let hrow = |sy: usize| -> Vec<i32> {
@@ -66,7 +73,9 @@ mod tests {
         let src: Vec<u8> = (0..4 * 3 * 3).map(|i| (i * 11 % 256) as u8).collect();
         assert_eq!(resize_linear_u8(&src, 4, 3, 3, 4, 3), src);
         let flat = vec![77u8; 5 * 4];
-        assert!(resize_linear_u8(&flat, 5, 4, 1, 13, 9).iter().all(|&v| v == 77));
+        assert!(resize_linear_u8(&flat, 5, 4, 1, 13, 9)
+            .iter()
+            .all(|&v| v == 77));
     }
 
     #[test]

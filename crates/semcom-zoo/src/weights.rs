@@ -32,7 +32,10 @@ pub fn resolve(explicit: Option<&Path>, relative: &str) -> Result<PathBuf> {
     if p.is_file() {
         Ok(p)
     } else {
-        Err(ZooError::MissingWeights { path: p.display().to_string(), hint })
+        Err(ZooError::MissingWeights {
+            path: p.display().to_string(),
+            hint,
+        })
     }
 }
 
@@ -48,10 +51,16 @@ impl Weights {
     pub fn load(path: &Path) -> Result<Self> {
         let label = path.display().to_string();
         if !path.is_file() {
-            return Err(ZooError::MissingWeights { path: label, hint: "file not found".into() });
+            return Err(ZooError::MissingWeights {
+                path: label,
+                hint: "file not found".into(),
+            });
         }
         let read = guard("read_safetensors", || Tensor::read_safetensors(path))?;
-        let list = read.map_err(|e| ZooError::BadWeights { path: label.clone(), msg: e.to_string() })?;
+        let list = read.map_err(|e| ZooError::BadWeights {
+            path: label.clone(),
+            msg: e.to_string(),
+        })?;
         Ok(Self::from_tensors(&label, list))
     }
 
@@ -60,11 +69,18 @@ impl Weights {
         let map = list
             .into_iter()
             .map(|(k, t)| {
-                let t = if t.is_floating_point() { t.to_kind(Kind::Float) } else { t };
+                let t = if t.is_floating_point() {
+                    t.to_kind(Kind::Float)
+                } else {
+                    t
+                };
                 (k, t)
             })
             .collect();
-        Self { path: label.to_string(), map }
+        Self {
+            path: label.to_string(),
+            map,
+        }
     }
 
     /// The file this came from.
@@ -100,17 +116,29 @@ impl Weights {
     }
 
     fn bad(&self, msg: String) -> ZooError {
-        ZooError::BadWeights { path: self.path.clone(), msg }
+        ZooError::BadWeights {
+            path: self.path.clone(),
+            msg,
+        }
     }
 
     /// The float32 tensor `name`, checked to have exactly `shape` and only finite values.
     pub fn get(&self, name: &str, shape: &[i64]) -> Result<Tensor> {
-        let t = self.map.get(name).ok_or_else(|| self.bad(format!("missing tensor '{name}'")))?;
+        let t = self
+            .map
+            .get(name)
+            .ok_or_else(|| self.bad(format!("missing tensor '{name}'")))?;
         if t.kind() != Kind::Float {
-            return Err(self.bad(format!("tensor '{name}' has dtype {:?}, expected float", t.kind())));
+            return Err(self.bad(format!(
+                "tensor '{name}' has dtype {:?}, expected float",
+                t.kind()
+            )));
         }
         if t.size() != shape {
-            return Err(self.bad(format!("tensor '{name}' has shape {:?}, expected {shape:?}", t.size())));
+            return Err(self.bad(format!(
+                "tensor '{name}' has shape {:?}, expected {shape:?}",
+                t.size()
+            )));
         }
         let finite = t.isfinite().all().int64_value(&[]) != 0;
         if !finite {
@@ -121,7 +149,11 @@ impl Weights {
 
     /// Dimension `dim` of tensor `name` (for architectures whose width is read from the file).
     pub fn dim(&self, name: &str, dim: usize) -> Result<i64> {
-        let s = self.shape(name).ok_or_else(|| self.bad(format!("missing tensor '{name}'")))?;
-        s.get(dim).copied().ok_or_else(|| self.bad(format!("tensor '{name}' has rank {}", s.len())))
+        let s = self
+            .shape(name)
+            .ok_or_else(|| self.bad(format!("missing tensor '{name}'")))?;
+        s.get(dim)
+            .copied()
+            .ok_or_else(|| self.bad(format!("tensor '{name}' has rank {}", s.len())))
     }
 }

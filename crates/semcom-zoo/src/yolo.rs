@@ -23,15 +23,86 @@ const BN_EPS: f64 = 1e-3;
 
 /// COCO-80 class names (index = class id).
 pub const COCO_NAMES: [&str; 80] = [
-    "person", "bicycle", "car", "motorcycle", "airplane", "bus", "train", "truck", "boat", "traffic light",
-    "fire hydrant", "stop sign", "parking meter", "bench", "bird", "cat", "dog", "horse", "sheep", "cow",
-    "elephant", "bear", "zebra", "giraffe", "backpack", "umbrella", "handbag", "tie", "suitcase", "frisbee",
-    "skis", "snowboard", "sports ball", "kite", "baseball bat", "baseball glove", "skateboard", "surfboard",
-    "tennis racket", "bottle", "wine glass", "cup", "fork", "knife", "spoon", "bowl", "banana", "apple",
-    "sandwich", "orange", "broccoli", "carrot", "hot dog", "pizza", "donut", "cake", "chair", "couch",
-    "potted plant", "bed", "dining table", "toilet", "tv", "laptop", "mouse", "remote", "keyboard",
-    "cell phone", "microwave", "oven", "toaster", "sink", "refrigerator", "book", "clock", "vase", "scissors",
-    "teddy bear", "hair drier", "toothbrush",
+    "person",
+    "bicycle",
+    "car",
+    "motorcycle",
+    "airplane",
+    "bus",
+    "train",
+    "truck",
+    "boat",
+    "traffic light",
+    "fire hydrant",
+    "stop sign",
+    "parking meter",
+    "bench",
+    "bird",
+    "cat",
+    "dog",
+    "horse",
+    "sheep",
+    "cow",
+    "elephant",
+    "bear",
+    "zebra",
+    "giraffe",
+    "backpack",
+    "umbrella",
+    "handbag",
+    "tie",
+    "suitcase",
+    "frisbee",
+    "skis",
+    "snowboard",
+    "sports ball",
+    "kite",
+    "baseball bat",
+    "baseball glove",
+    "skateboard",
+    "surfboard",
+    "tennis racket",
+    "bottle",
+    "wine glass",
+    "cup",
+    "fork",
+    "knife",
+    "spoon",
+    "bowl",
+    "banana",
+    "apple",
+    "sandwich",
+    "orange",
+    "broccoli",
+    "carrot",
+    "hot dog",
+    "pizza",
+    "donut",
+    "cake",
+    "chair",
+    "couch",
+    "potted plant",
+    "bed",
+    "dining table",
+    "toilet",
+    "tv",
+    "laptop",
+    "mouse",
+    "remote",
+    "keyboard",
+    "cell phone",
+    "microwave",
+    "oven",
+    "toaster",
+    "sink",
+    "refrigerator",
+    "book",
+    "clock",
+    "vase",
+    "scissors",
+    "teddy bear",
+    "hair drier",
+    "toothbrush",
 ];
 
 /// Conv → BN → SiLU ("Conv" block).
@@ -43,11 +114,25 @@ struct Cbs {
 impl Cbs {
     fn load(w: &Weights, p: &str, cin: i64, cout: i64, k: i64, s: i64) -> Result<Self> {
         let spec = ConvSpec::new(cin, cout, k).stride(s).pad(k / 2);
-        Ok(Self { conv: Conv::load(w, &format!("{p}.conv."), spec)?, bn: Bn::load(w, &format!("{p}.bn."), cout, BN_EPS)? })
+        Ok(Self {
+            conv: Conv::load(w, &format!("{p}.conv."), spec)?,
+            bn: Bn::load(w, &format!("{p}.bn."), cout, BN_EPS)?,
+        })
     }
-    fn load_pad(w: &Weights, p: &str, cin: i64, cout: i64, k: i64, s: i64, pad: i64) -> Result<Self> {
+    fn load_pad(
+        w: &Weights,
+        p: &str,
+        cin: i64,
+        cout: i64,
+        k: i64,
+        s: i64,
+        pad: i64,
+    ) -> Result<Self> {
         let spec = ConvSpec::new(cin, cout, k).stride(s).pad(pad);
-        Ok(Self { conv: Conv::load(w, &format!("{p}.conv."), spec)?, bn: Bn::load(w, &format!("{p}.bn."), cout, BN_EPS)? })
+        Ok(Self {
+            conv: Conv::load(w, &format!("{p}.conv."), spec)?,
+            bn: Bn::load(w, &format!("{p}.bn."), cout, BN_EPS)?,
+        })
     }
     fn forward(&self, x: &Tensor) -> Tensor {
         self.bn.forward(&self.conv.forward(x)).silu()
@@ -67,7 +152,12 @@ impl C3 {
     fn load(w: &Weights, p: &str, cin: i64, cout: i64, n: usize, shortcut: bool) -> Result<Self> {
         let h = cout / 2;
         let m = (0..n)
-            .map(|j| Ok((Cbs::load(w, &format!("{p}.m.{j}.cv1"), h, h, 1, 1)?, Cbs::load(w, &format!("{p}.m.{j}.cv2"), h, h, 3, 1)?)))
+            .map(|j| {
+                Ok((
+                    Cbs::load(w, &format!("{p}.m.{j}.cv1"), h, h, 1, 1)?,
+                    Cbs::load(w, &format!("{p}.m.{j}.cv2"), h, h, 3, 1)?,
+                ))
+            })
             .collect::<Result<_>>()?;
         Ok(Self {
             cv1: Cbs::load(w, &format!("{p}.cv1"), cin, h, 1, 1)?,
@@ -139,11 +229,20 @@ impl Yolo {
     /// Builds the network from validated tensors.
     pub fn from_weights(w: &Weights) -> Result<Self> {
         let m = |i: usize| format!("model.{i}");
-        let sppf = Sppf { cv1: Cbs::load(w, "model.9.cv1", 256, 128, 1, 1)?, cv2: Cbs::load(w, "model.9.cv2", 512, 256, 1, 1)? };
+        let sppf = Sppf {
+            cv1: Cbs::load(w, "model.9.cv1", 256, 128, 1, 1)?,
+            cv2: Cbs::load(w, "model.9.cv2", 512, 256, 1, 1)?,
+        };
         let detect = [64, 128, 256]
             .iter()
             .enumerate()
-            .map(|(i, &c)| Conv::load(w, &format!("model.24.m.{i}."), ConvSpec::new(c, 255, 1).bias()))
+            .map(|(i, &c)| {
+                Conv::load(
+                    w,
+                    &format!("model.24.m.{i}."),
+                    ConvSpec::new(c, 255, 1).bias(),
+                )
+            })
             .collect::<Result<_>>()?;
         let a = w.get("model.24.anchors", &[3, 3, 2])?;
         let av: Vec<f32> = Vec::<f32>::try_from(a.flatten(0, -1))?;
@@ -183,9 +282,13 @@ impl Yolo {
     pub fn forward_raw(&self, x: &Tensor) -> Result<Vec<Tensor>> {
         let s = x.size();
         if s.len() != 4 || s[1] != 3 || s[2] % 32 != 0 || s[3] % 32 != 0 || s[2] < 32 || s[3] < 32 {
-            return Err(ZooError::InvalidInput(format!("YOLOv5 input must be N×3×H×W with H, W multiples of 32, got {s:?}")));
+            return Err(ZooError::InvalidInput(format!(
+                "YOLOv5 input must be N×3×H×W with H, W multiples of 32, got {s:?}"
+            )));
         }
-        guard("yolov5 forward", || tch::no_grad(|| self.forward_unchecked(x)))
+        guard("yolov5 forward", || {
+            tch::no_grad(|| self.forward_unchecked(x))
+        })
     }
 
     fn forward_unchecked(&self, x: &Tensor) -> Vec<Tensor> {
@@ -198,23 +301,37 @@ impl Yolo {
         let x = self.h13.forward(&Tensor::cat(&[up(&p10), p6], 1));
         let p14 = self.h14.forward(&x);
         let p17 = self.h17.forward(&Tensor::cat(&[up(&p14), p4], 1));
-        let p20 = self.h20.forward(&Tensor::cat(&[self.h18.forward(&p17), p14], 1));
-        let p23 = self.h23.forward(&Tensor::cat(&[self.h21.forward(&p20), p10], 1));
-        [p17, p20, p23].iter().zip(&self.detect).map(|(p, d)| d.forward(p)).collect()
+        let p20 = self
+            .h20
+            .forward(&Tensor::cat(&[self.h18.forward(&p17), p14], 1));
+        let p23 = self
+            .h23
+            .forward(&Tensor::cat(&[self.h21.forward(&p20), p10], 1));
+        [p17, p20, p23]
+            .iter()
+            .zip(&self.detect)
+            .map(|(p, d)| d.forward(p))
+            .collect()
     }
 
     /// Decoded predictions `N×rows×85` (cx, cy, w, h in input pixels, objectness, 80 class
     /// probabilities), rows ordered level, anchor, gy, gx.
     pub fn decode(&self, raw: &[Tensor]) -> Result<Tensor> {
         if raw.len() != 3 {
-            return Err(ZooError::InvalidInput(format!("{} head levels, expected 3", raw.len())));
+            return Err(ZooError::InvalidInput(format!(
+                "{} head levels, expected 3",
+                raw.len()
+            )));
         }
         guard("yolov5 decode", || {
             let opts = (tch::Kind::Float, tch::Device::Cpu);
             let mut out = Vec::new();
             for (l, r) in raw.iter().enumerate() {
                 let (n, ny, nx) = (r.size()[0], r.size()[2], r.size()[3]);
-                let t = r.view([n, 3, 85, ny, nx]).permute([0, 1, 3, 4, 2]).sigmoid();
+                let t = r
+                    .view([n, 3, 85, ny, nx])
+                    .permute([0, 1, 3, 4, 2])
+                    .sigmoid();
                 let s = STRIDES[l] as f64;
                 let gx = Tensor::arange(nx, opts).view([1, 1, 1, nx]);
                 let gy = Tensor::arange(ny, opts).view([1, 1, ny, 1]);
@@ -225,7 +342,16 @@ impl Yolo {
                 let w = (t.select(4, 2) * 2.0).square() * aw;
                 let h = (t.select(4, 3) * 2.0).square() * ah;
                 let rest = t.narrow(4, 4, 81);
-                let all = Tensor::cat(&[cx.unsqueeze(4), cy.unsqueeze(4), w.unsqueeze(4), h.unsqueeze(4), rest], 4);
+                let all = Tensor::cat(
+                    &[
+                        cx.unsqueeze(4),
+                        cy.unsqueeze(4),
+                        w.unsqueeze(4),
+                        h.unsqueeze(4),
+                        rest,
+                    ],
+                    4,
+                );
                 out.push(all.view([n, -1, 85]));
             }
             Tensor::cat(&out, 1)
@@ -262,7 +388,12 @@ pub struct DetectOptions {
 
 impl Default for DetectOptions {
     fn default() -> Self {
-        Self { conf: 0.25, iou: 0.45, max_det: 1000, scaleup: true }
+        Self {
+            conf: 0.25,
+            iou: 0.45,
+            max_det: 1000,
+            scaleup: true,
+        }
     }
 }
 
@@ -302,7 +433,12 @@ impl Letterbox {
     /// The network input `1×3×side×side`, RGB in `[0,1]`.
     pub fn tensor(&self) -> Tensor {
         let s = self.side as i64;
-        Tensor::from_slice(&self.canvas).view([s, s, 3]).permute([2, 0, 1]).to_kind(tch::Kind::Float).unsqueeze(0) / 255.0
+        Tensor::from_slice(&self.canvas)
+            .view([s, s, 3])
+            .permute([2, 0, 1])
+            .to_kind(tch::Kind::Float)
+            .unsqueeze(0)
+            / 255.0
     }
 
     /// Maps a letterbox box back to the original image (subtract padding, divide by r, clip).
@@ -330,7 +466,11 @@ pub fn letterbox(img: &Image, side: usize, scaleup: bool) -> Result<Letterbox> {
     let nw = ((w as f64 * r).round() as usize).clamp(1, side);
     let nh = ((h as f64 * r).round() as usize).clamp(1, side);
     let src = rgb.to_interleaved_u8();
-    let resized = if (nw, nh) == (w, h) { src } else { resize_linear_u8(&src, w, h, 3, nw, nh) };
+    let resized = if (nw, nh) == (w, h) {
+        src
+    } else {
+        resize_linear_u8(&src, w, h, 3, nw, nh)
+    };
     let (dw, dh) = ((side - nw) as f64 / 2.0, (side - nh) as f64 / 2.0);
     let left = (dw - 0.1).round().max(0.0) as usize;
     let top = (dh - 0.1).round().max(0.0) as usize;
@@ -339,14 +479,23 @@ pub fn letterbox(img: &Image, side: usize, scaleup: bool) -> Result<Letterbox> {
         let d = ((top + y) * side + left) * 3;
         canvas[d..d + nw * 3].copy_from_slice(&resized[y * nw * 3..(y + 1) * nw * 3]);
     }
-    Ok(Letterbox { canvas, side, gain: r, left, top })
+    Ok(Letterbox {
+        canvas,
+        side,
+        gain: r,
+        left,
+        top,
+    })
 }
 
 /// Confidence filtering, best-class selection, and class-aware greedy NMS over decoded rows
 /// (`rows.len()` a multiple of 85); boxes stay in letterbox coordinates.
 pub fn postprocess(rows: &[f32], opts: &DetectOptions) -> Result<Vec<Detection>> {
     if rows.len() % 85 != 0 {
-        return Err(ZooError::InvalidInput(format!("{} values is not a multiple of 85", rows.len())));
+        return Err(ZooError::InvalidInput(format!(
+            "{} values is not a multiple of 85",
+            rows.len()
+        )));
     }
     if !(opts.conf.is_finite() && opts.iou.is_finite()) {
         return Err(ZooError::InvalidInput("non-finite thresholds".into()));
@@ -357,13 +506,35 @@ pub fn postprocess(rows: &[f32], opts: &DetectOptions) -> Result<Vec<Detection>>
         if !(obj > opts.conf) {
             continue;
         }
-        let (cls, p) = r[5..].iter().enumerate().fold((0, f32::NEG_INFINITY), |(bc, bp), (c, &p)| if p > bp { (c, p) } else { (bc, bp) });
+        let (cls, p) =
+            r[5..]
+                .iter()
+                .enumerate()
+                .fold((0, f32::NEG_INFINITY), |(bc, bp), (c, &p)| {
+                    if p > bp {
+                        (c, p)
+                    } else {
+                        (bc, bp)
+                    }
+                });
         let score = obj * p;
         if !(score > opts.conf) {
             continue;
         }
-        let b = [r[0] - r[2] / 2.0, r[1] - r[3] / 2.0, r[0] + r[2] / 2.0, r[1] + r[3] / 2.0];
-        cand.push(Detection { cls, name: COCO_NAMES[cls], score, box_xyxy: b, box_letterbox: b, pred_row: i });
+        let b = [
+            r[0] - r[2] / 2.0,
+            r[1] - r[3] / 2.0,
+            r[0] + r[2] / 2.0,
+            r[1] + r[3] / 2.0,
+        ];
+        cand.push(Detection {
+            cls,
+            name: COCO_NAMES[cls],
+            score,
+            box_xyxy: b,
+            box_letterbox: b,
+            pred_row: i,
+        });
     }
     cand.sort_by(|a, b| b.score.total_cmp(&a.score));
     cand.truncate(30000);
@@ -387,7 +558,10 @@ pub fn nms(sorted: Vec<Detection>, thr: f32, max_det: usize) -> Vec<Detection> {
         if keep.len() >= max_det {
             break;
         }
-        if keep.iter().all(|k| k.cls != d.cls || iou(&k.box_xyxy, &d.box_xyxy) <= thr) {
+        if keep
+            .iter()
+            .all(|k| k.cls != d.cls || iou(&k.box_xyxy, &d.box_xyxy) <= thr)
+        {
             keep.push(d);
         }
     }

@@ -19,25 +19,36 @@ fn check_model(model: EspnetModel, name: &str, max_argmax_diff: usize) {
         let img = Image::load(m.join(format!("samples/camvid_test_{img_name}.png"))).unwrap();
         let x = net.preprocess(&img);
         let crop = x.get(0).narrow(1, 168, 32).narrow(2, 0, 32);
-        let want = refs.get(&format!("{img_name}.input_crop"), &[3, 32, 32]).unwrap();
+        let want = refs
+            .get(&format!("{img_name}.input_crop"), &[3, 32, 32])
+            .unwrap();
         assert!(common::max_abs(&crop, &want) < 1e-6, "input crop");
         let logits = net.logits(&img).unwrap();
         assert_eq!(logits.size(), [k, 360, 480]);
         let lc = logits.narrow(1, 168, 32).narrow(2, 0, 32);
-        let want = refs.get(&format!("{img_name}.logits_crop"), &[k, 32, 32]).unwrap();
+        let want = refs
+            .get(&format!("{img_name}.logits_crop"), &[k, 32, 32])
+            .unwrap();
         let d = common::max_abs(&lc, &want);
         assert!(d < 1e-3, "{name} {img_name}: logits crop max diff {d}");
-        let idx_r = tch::Tensor::arange_start_step(0, 360, 11, (tch::Kind::Int64, tch::Device::Cpu));
-        let idx_c = tch::Tensor::arange_start_step(0, 480, 11, (tch::Kind::Int64, tch::Device::Cpu));
+        let idx_r =
+            tch::Tensor::arange_start_step(0, 360, 11, (tch::Kind::Int64, tch::Device::Cpu));
+        let idx_c =
+            tch::Tensor::arange_start_step(0, 480, 11, (tch::Kind::Int64, tch::Device::Cpu));
         let grid = logits.index_select(1, &idx_r).index_select(2, &idx_c);
-        let want = refs.get(&format!("{img_name}.logits_grid11"), &[k, 33, 44]).unwrap();
+        let want = refs
+            .get(&format!("{img_name}.logits_grid11"), &[k, 33, 44])
+            .unwrap();
         let d = common::max_abs(&grid, &want);
         assert!(d < 1e-3, "{name} {img_name}: logits grid max diff {d}");
         let labels = net.segment(&img).unwrap();
         let ref_map = common::grey_u8(&m.join(format!("espnet/ref/{name}_{img_name}_argmax.png")));
         let diff = labels.iter().zip(&ref_map).filter(|(a, b)| a != b).count();
         eprintln!("{name} {img_name}: logits diff {d:.2e}, argmax differs on {diff} px");
-        assert!(diff <= max_argmax_diff, "{name} {img_name}: {diff} argmax differences");
+        assert!(
+            diff <= max_argmax_diff,
+            "{name} {img_name}: {diff} argmax differences"
+        );
     }
 }
 
@@ -55,23 +66,50 @@ fn cityscapes_matches_reference() {
 
 #[test]
 fn error_paths() {
-    let missing = Espnet::load(EspnetModel::Camvid, Some(std::path::Path::new("/nonexistent/espnet.safetensors")));
+    let missing = Espnet::load(
+        EspnetModel::Camvid,
+        Some(std::path::Path::new("/nonexistent/espnet.safetensors")),
+    );
     assert!(matches!(missing, Err(ZooError::MissingWeights { .. })));
     let dir = std::env::temp_dir().join(format!("zoo-espnet-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let bad = dir.join("bad.safetensors");
     std::fs::write(&bad, b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all").unwrap();
-    assert!(matches!(Espnet::load(EspnetModel::Camvid, Some(&bad)), Err(ZooError::BadWeights { .. })));
+    assert!(matches!(
+        Espnet::load(EspnetModel::Camvid, Some(&bad)),
+        Err(ZooError::BadWeights { .. })
+    ));
     std::fs::write(&bad, b"").unwrap();
     assert!(Espnet::load(EspnetModel::Camvid, Some(&bad)).is_err());
     std::fs::remove_dir_all(&dir).ok();
     let Some(m) = common::models() else { return };
     // The Cityscapes file does not fit the CamVid architecture: a typed error, not a panic.
-    let wrong = Espnet::load(EspnetModel::Camvid, Some(&m.join("espnet/espnet_cityscapes.safetensors")));
-    assert!(matches!(wrong, Err(ZooError::BadWeights { .. })), "{:?}", wrong.err());
-    let net = Espnet::load(EspnetModel::Camvid, Some(&m.join("espnet/espnet_camvid.safetensors"))).unwrap();
-    assert!(net.forward(&tch::Tensor::zeros([1, 3, 12, 16], (tch::Kind::Float, tch::Device::Cpu))).is_err());
-    assert!(net.forward(&tch::Tensor::zeros([3, 16, 16], (tch::Kind::Float, tch::Device::Cpu))).is_err());
+    let wrong = Espnet::load(
+        EspnetModel::Camvid,
+        Some(&m.join("espnet/espnet_cityscapes.safetensors")),
+    );
+    assert!(
+        matches!(wrong, Err(ZooError::BadWeights { .. })),
+        "{:?}",
+        wrong.err()
+    );
+    let net = Espnet::load(
+        EspnetModel::Camvid,
+        Some(&m.join("espnet/espnet_camvid.safetensors")),
+    )
+    .unwrap();
+    assert!(net
+        .forward(&tch::Tensor::zeros(
+            [1, 3, 12, 16],
+            (tch::Kind::Float, tch::Device::Cpu)
+        ))
+        .is_err());
+    assert!(net
+        .forward(&tch::Tensor::zeros(
+            [3, 16, 16],
+            (tch::Kind::Float, tch::Device::Cpu)
+        ))
+        .is_err());
     // Odd sizes are padded and cropped.
     let img = semcom_core::testcard::test_card(37, 21);
     assert_eq!(net.segment(&img).unwrap().len(), 37 * 21);
@@ -82,9 +120,16 @@ fn error_paths() {
 #[ignore]
 fn camvid_test_miou_full() {
     let Some(s) = common::shared() else { return };
-    let net = Espnet::load(EspnetModel::Camvid, Some(&s.join("models/espnet/espnet_camvid.safetensors"))).unwrap();
+    let net = Espnet::load(
+        EspnetModel::Camvid,
+        Some(&s.join("models/espnet/espnet_camvid.safetensors")),
+    )
+    .unwrap();
     let cm = semcom_zoo::espnet::eval_camvid(&net, &s.join("data/camvid"), |_, _| {}).unwrap();
     let miou = cm.miou().unwrap();
-    eprintln!("CamVid test mIoU {miou:.4}, pixel acc {:.4}", cm.pixel_accuracy().unwrap());
+    eprintln!(
+        "CamVid test mIoU {miou:.4}, pixel acc {:.4}",
+        cm.pixel_accuracy().unwrap()
+    );
     assert!((miou - 0.5717).abs() <= 0.002, "mIoU {miou}");
 }

@@ -35,10 +35,19 @@ pub struct Args {
 pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
     semcom_zoo::tch::set_num_threads(args.threads.max(1));
     anyhow::ensure!(!args.images.is_empty(), "give at least one image");
-    anyhow::ensure!((0.0..=1.0).contains(&args.conf) && (0.0..=1.0).contains(&args.iou), "--conf and --iou must be in [0, 1]");
+    anyhow::ensure!(
+        (0.0..=1.0).contains(&args.conf) && (0.0..=1.0).contains(&args.iou),
+        "--conf and --iou must be in [0, 1]"
+    );
     let net = Yolo::load(args.weights.as_deref())?;
-    let opts = DetectOptions { conf: args.conf, iou: args.iou, scaleup: !args.no_scaleup, ..Default::default() };
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let opts = DetectOptions {
+        conf: args.conf,
+        iou: args.iou,
+        scaleup: !args.no_scaleup,
+        ..Default::default()
+    };
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     for path in &args.images {
         let img = Image::load(path)?;
         let dets = net.detect(&img, &opts)?;
@@ -51,12 +60,23 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
         std::fs::rename(&tmp, &jp)?;
         draw_boxes(&img, &dets)?.save(&op)?;
         if g.json {
-            println!("{}", serde_json::json!({"image": path, "json": jp, "overlay": op, "detections": dets}));
+            println!(
+                "{}",
+                serde_json::json!({"image": path, "json": jp, "overlay": op, "detections": dets})
+            );
         } else {
-            println!("{}: {} detections -> {}", path.display(), dets.len(), jp.display());
+            println!(
+                "{}: {} detections -> {}",
+                path.display(),
+                dets.len(),
+                jp.display()
+            );
             for d in &dets {
                 let b = d.box_xyxy;
-                println!("  {:<14} {:.3}  [{:.1}, {:.1}, {:.1}, {:.1}]", d.name, d.score, b[0], b[1], b[2], b[3]);
+                println!(
+                    "  {:<14} {:.3}  [{:.1}, {:.1}, {:.1}, {:.1}]",
+                    d.name, d.score, b[0], b[1], b[2], b[3]
+                );
             }
         }
     }

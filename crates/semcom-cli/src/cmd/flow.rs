@@ -23,6 +23,29 @@ enum Sub {
     Train(TrainArgs),
     /// Estimate the flow from IMG1 to IMG2; writes flow.flo, flow.png (colour) and stats.
     Run(RunArgs),
+    /// Evaluate on the FlyingChairs sample pair: synthetic known-flow EPE vs zero flow, mean flow
+    /// vs the published ground-truth mean, photometric error vs zero flow.
+    Eval(EvalArgs),
+}
+
+/// `semcom flow eval`.
+#[derive(clap::Args, Debug)]
+struct EvalArgs {
+    /// Weights (default: weights/flow/spynet_small.safetensors).
+    #[arg(long)]
+    weights: Option<PathBuf>,
+    /// Folder with chairs_00001_img{1,2}.png (default: $SEMCOM_MODELS/samples).
+    #[arg(long)]
+    samples: Option<PathBuf>,
+    /// Synthetic pairs.
+    #[arg(long, default_value_t = 8)]
+    pairs: usize,
+    /// Largest synthetic displacement (px).
+    #[arg(long, default_value_t = 8.0)]
+    max_disp: f32,
+    /// LibTorch intra-op threads.
+    #[arg(long, default_value_t = 2)]
+    threads: i32,
 }
 
 /// `semcom flow train`.
@@ -38,10 +61,10 @@ struct TrainArgs {
     #[arg(long, default_value_t = 400)]
     steps: usize,
     /// Pairs per step.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 2)]
     batch: usize,
     /// Crop WxH (multiples of 32).
-    #[arg(long, default_value = "288x224")]
+    #[arg(long, default_value = "96x64")]
     crop: String,
     /// Adam learning rate.
     #[arg(long, default_value_t = 1e-3)]
@@ -55,6 +78,9 @@ struct TrainArgs {
     /// Seed (initialisation and data order).
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Stop after this many minutes even if fewer steps are done.
+    #[arg(long)]
+    max_minutes: Option<f64>,
     /// LibTorch intra-op threads.
     #[arg(long, default_value_t = 2)]
     threads: i32,
@@ -86,13 +112,17 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
     match &args.cmd {
         Sub::Train(a) => run_train(a, g),
         Sub::Run(a) => run_flow(a, g),
+        Sub::Eval(a) => run_eval(a, g),
     }
 }
 
 fn parse_crop(s: &str) -> anyhow::Result<(usize, usize)> {
     let (w, h) = s.split_once('x').context("--crop must be WxH")?;
     let (w, h): (usize, usize) = (w.parse()?, h.parse()?);
-    anyhow::ensure!(w % 32 == 0 && h % 32 == 0 && w >= 32 && h >= 32, "--crop sides must be positive multiples of 32");
+    anyhow::ensure!(
+        w % 32 == 0 && h % 32 == 0 && w >= 32 && h >= 32,
+        "--crop sides must be positive multiples of 32"
+    );
     Ok((w, h))
 }
 
@@ -106,6 +136,7 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         lr: a.lr,
         smooth: a.smooth,
         seed: a.seed,
+        max_seconds: a.max_minutes.map(|m| m * 60.0),
     };
     let mut seqs = Vec::new();
     for d in &a.data {
@@ -115,19 +146,35 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         let files: Vec<&Path> = p.iter().map(|x| x.as_path()).collect();
         seqs.push(Sequence::from_files(&files)?);
     }
-    anyhow::ensure!(!seqs.is_empty(), "give training frames with --data DIR or --pair A B");
+    anyhow::ensure!(
+        !seqs.is_empty(),
+        "give training frames with --data DIR or --pair A B"
+    );
     let mut net = match &a.init {
         Some(p) => FlowNet::load(p)?,
-        None => FlowNet::new(FlowNetConfig::default(), &mut semcom_core::rng::rng_for(a.seed, 7))?,
+        None => FlowNet::new(
+            FlowNetConfig::default(),
+            &mut semcom_core::rng::rng_for(a.seed, 7),
+        )?,
     };
     let frames: usize = seqs.iter().map(|s| s.frames.len()).sum();
-    eprintln!("training flow net ({} parameters) on {} sequences, {frames} frames", net.parameters(), seqs.len());
+    eprintln!(
+        "training flow net ({} parameters) on {} sequences, {frames} frames",
+        net.parameters(),
+        seqs.len()
+    );
     let bar = indicatif::ProgressBar::new(cfg.steps as u64);
-    bar.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]")?);
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
+    )?);
     let start = std::time::Instant::now();
     let mut ema = f64::NAN;
     let losses = train(&mut net, &seqs, &cfg, &mut |step, loss| {
-        ema = if ema.is_nan() { loss } else { 0.95 * ema + 0.05 * loss };
+        ema = if ema.is_nan() {
+            loss
+        } else {
+            0.95 * ema + 0.05 * loss
+        };
         bar.set_position(step as u64 + 1);
         bar.set_message(format!("loss {ema:.4}"));
     })?;
@@ -137,29 +184,105 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
     let first = losses.iter().take(20).sum::<f64>() / losses.len().clamp(1, 20) as f64;
     let last = losses.iter().rev().take(20).sum::<f64>() / losses.len().clamp(1, 20) as f64;
     if g.json {
-        println!("{}", serde_json::json!({"out": a.out, "steps": cfg.steps, "seconds": secs, "loss_first20": first, "loss_last20": last, "parameters": net.parameters()}));
+        println!(
+            "{}",
+            serde_json::json!({"out": a.out, "steps": losses.len(), "seconds": secs, "loss_first20": first, "loss_last20": last, "parameters": net.parameters()})
+        );
     } else {
-        println!("saved {} after {} steps in {secs:.0} s; loss {first:.4} -> {last:.4}", a.out.display(), cfg.steps);
+        println!(
+            "saved {} after {} steps in {secs:.0} s; loss {first:.4} -> {last:.4}",
+            a.out.display(),
+            losses.len()
+        );
+    }
+    Ok(())
+}
+
+fn load_net(weights: &Option<PathBuf>) -> anyhow::Result<FlowNet> {
+    let wpath = weights
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_WEIGHTS));
+    anyhow::ensure!(
+        wpath.is_file(),
+        "missing flow weights {} (pass --weights PATH)",
+        wpath.display()
+    );
+    Ok(FlowNet::load(&wpath)?)
+}
+
+/// Published ground-truth mean flow (u, v) of FlyingChairs pair 00001 (spynet/README.md).
+const CHAIRS_GT_MEAN: (f64, f64) = (-2.159, -0.419);
+
+fn run_eval(a: &EvalArgs, g: &Global) -> anyhow::Result<()> {
+    semcom_zoo::tch::set_num_threads(a.threads.max(1));
+    let net = load_net(&a.weights)?;
+    let dir = a
+        .samples
+        .clone()
+        .unwrap_or_else(|| semcom_zoo::weights::models_dir().join("samples"));
+    let i1 = Image::load(dir.join("chairs_00001_img1.png"))?;
+    let i2 = Image::load(dir.join("chairs_00001_img2.png"))?;
+    let (syn, syn_zero) =
+        semcom_zoo::flow_train::synthetic_epe(&net, &i1, a.pairs, a.max_disp, 2026)?;
+    let (ph, ph_zero) = semcom_zoo::flow_train::photometric_error(&net, &i1, &i2)?;
+    let f = net.estimate(&i1, &i2)?;
+    let u = f
+        .get(0)
+        .mean(semcom_zoo::tch::Kind::Float)
+        .double_value(&[]);
+    let v = f
+        .get(1)
+        .mean(semcom_zoo::tch::Kind::Float)
+        .double_value(&[]);
+    let mean_err = (u - CHAIRS_GT_MEAN.0).hypot(v - CHAIRS_GT_MEAN.1);
+    let zero_mean_err = CHAIRS_GT_MEAN.0.hypot(CHAIRS_GT_MEAN.1);
+    if g.json {
+        println!(
+            "{}",
+            serde_json::json!({
+            "synthetic_epe": syn, "synthetic_epe_zero_flow": syn_zero, "synthetic_pairs": a.pairs, "max_disp": a.max_disp,
+            "chairs_mean_flow": [u, v], "chairs_gt_mean_flow": [CHAIRS_GT_MEAN.0, CHAIRS_GT_MEAN.1],
+            "chairs_mean_flow_error": mean_err, "chairs_mean_flow_error_zero": zero_mean_err,
+            "chairs_photometric_mae": ph, "chairs_photometric_mae_zero_flow": ph_zero})
+        );
+    } else {
+        println!("synthetic known-flow pairs from chairs img1 ({} pairs, max {} px): EPE {syn:.3} px (zero flow {syn_zero:.3} px)", a.pairs, a.max_disp);
+        println!("chairs 00001 mean flow ({u:.3}, {v:.3}) vs ground-truth mean ({}, {}): error {mean_err:.3} px (zero flow {zero_mean_err:.3} px)", CHAIRS_GT_MEAN.0, CHAIRS_GT_MEAN.1);
+        println!("chairs 00001 photometric MAE |I1 - warp(I2)|: {ph:.4} (zero flow {ph_zero:.4})");
+        println!("(the per-pixel ground truth of pair 00001 is not in shared/, so its EPE cannot be computed here)");
     }
     Ok(())
 }
 
 fn run_flow(a: &RunArgs, g: &Global) -> anyhow::Result<()> {
-    let wpath = a.weights.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_WEIGHTS));
-    anyhow::ensure!(wpath.is_file(), "missing flow weights {} (pass --weights PATH)", wpath.display());
-    let net = FlowNet::load(&wpath)?;
+    let net = load_net(&a.weights)?;
     let i1 = Image::load(&a.img1)?;
     let i2 = Image::load(&a.img2)?;
     let flow = net.estimate(&i1, &i2)?;
     std::fs::create_dir_all(&a.out).with_context(|| format!("creating {}", a.out.display()))?;
     write_flo(&a.out.join("flow.flo"), &flow)?;
     flow_to_image(&flow, None)?.save(a.out.join("flow.png"))?;
-    let u = flow.get(0).mean(semcom_zoo::tch::Kind::Float).double_value(&[]);
-    let v = flow.get(1).mean(semcom_zoo::tch::Kind::Float).double_value(&[]);
-    let mag = flow.square().sum_dim_intlist([0i64].as_slice(), false, semcom_zoo::tch::Kind::Float).sqrt();
-    let (mm, mx) = (mag.mean(semcom_zoo::tch::Kind::Float).double_value(&[]), mag.max().double_value(&[]));
+    let u = flow
+        .get(0)
+        .mean(semcom_zoo::tch::Kind::Float)
+        .double_value(&[]);
+    let v = flow
+        .get(1)
+        .mean(semcom_zoo::tch::Kind::Float)
+        .double_value(&[]);
+    let mag = flow
+        .square()
+        .sum_dim_intlist([0i64].as_slice(), false, semcom_zoo::tch::Kind::Float)
+        .sqrt();
+    let (mm, mx) = (
+        mag.mean(semcom_zoo::tch::Kind::Float).double_value(&[]),
+        mag.max().double_value(&[]),
+    );
     if g.json {
-        println!("{}", serde_json::json!({"mean_u": u, "mean_v": v, "mean_magnitude": mm, "max_magnitude": mx, "flo": a.out.join("flow.flo"), "png": a.out.join("flow.png")}));
+        println!(
+            "{}",
+            serde_json::json!({"mean_u": u, "mean_v": v, "mean_magnitude": mm, "max_magnitude": mx, "flo": a.out.join("flow.flo"), "png": a.out.join("flow.png")})
+        );
     } else {
         println!("mean flow (u, v) = ({u:.3}, {v:.3}) px, mean |flow| {mm:.3} px, max {mx:.2} px");
         println!("wrote {}/flow.flo and flow.png", a.out.display());

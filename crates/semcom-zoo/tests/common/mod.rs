@@ -25,7 +25,10 @@ pub fn models() -> Option<PathBuf> {
 pub fn grey_u8(path: &std::path::Path) -> Vec<u8> {
     let img = semcom_core::Image::load(path).unwrap();
     assert_eq!(img.channels(), 1);
-    img.data().iter().map(|v| (v * 255.0).round() as u8).collect()
+    img.data()
+        .iter()
+        .map(|v| (v * 255.0).round() as u8)
+        .collect()
 }
 
 /// Max |a − b| of two float tensors.
