@@ -103,10 +103,10 @@ impl Bec {
 impl Ds2c2 {
     /// A DS²C² channel with hit probability `pe` and blocks of `block_bytes` bytes.
     pub fn new(pe: f64, block_bytes: usize) -> std::result::Result<Self, ChannelError> {
-        if block_bytes == 0 {
+        if block_bytes == 0 || block_bytes > usize::MAX / 8 {
             return Err(ChannelError::Param {
                 field: "block_bytes",
-                msg: "must be at least 1".into(),
+                msg: format!("{block_bytes} is not in 1..=usize::MAX/8"),
             });
         }
         Ok(Self {

@@ -75,10 +75,10 @@ pub struct BlockInterleaver {
 impl BlockInterleaver {
     /// A rows × cols interleaver (both ≥ 1).
     pub fn new(rows: usize, cols: usize) -> Result<Self> {
-        if rows == 0 || cols == 0 {
+        if rows == 0 || cols == 0 || rows.checked_mul(cols).is_none() {
             return Err(ChannelError::Param {
                 field: "rows/cols",
-                msg: format!("{rows}x{cols} is empty"),
+                msg: format!("{rows}x{cols} is empty or too large"),
             });
         }
         Ok(Self { rows, cols })
@@ -199,6 +199,7 @@ mod tests {
             assert_eq!(b.deinterleave(&b.interleave(&v)), v);
         }
         assert!(BlockInterleaver::new(0, 3).is_err());
+        assert!(BlockInterleaver::new(usize::MAX, 3).is_err());
 
         let p = PixelInterleaver::new(8, 4, 1);
         let img = semcom_core::testcard::test_card(8, 4);
