@@ -10,21 +10,41 @@ use std::path::Path;
 use std::time::Instant;
 
 fn main() {
-    let kodak = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/kodak"));
+    let kodak = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/kodak"
+    ));
     if !kodak.is_dir() {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true but {} is missing", kodak.display());
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but {} is missing",
+            kodak.display()
+        );
         println!("SKIP kodak_sweep: {} is missing", kodak.display());
         return;
     }
     let schemes: Vec<String> = match std::env::var("SEMCOM_BENCH_SCHEMES") {
-        Ok(s) => s.split(',').map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect(),
-        Err(_) => semcom_schemes::available().iter().map(|s| s.name.to_string()).collect(),
+        Ok(s) => s
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect(),
+        Err(_) => semcom_schemes::available()
+            .iter()
+            .map(|s| s.name.to_string())
+            .collect(),
     };
     let kn = std::env::var("SEMCOM_BENCH_KN").unwrap_or_else(|_| "1/12".into());
-    let limit: usize = std::env::var("SEMCOM_BENCH_LIMIT").ok().and_then(|s| s.parse().ok()).unwrap_or(24);
+    let limit: usize = std::env::var("SEMCOM_BENCH_LIMIT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(24);
     let threads = rayon::current_num_threads();
     println!("Kodak sweep: 6 SNRs (0..20 dB) x {} scheme(s) x {limit} images, k/n = {kn}, AWGN, {threads} threads", schemes.len());
-    println!("{:<22} {:>7} {:>9} {:>10} {:>11} {:>10}", "scheme", "points", "images", "time (s)", "s / image", "PSNR@20dB");
+    println!(
+        "{:<22} {:>7} {:>9} {:>10} {:>11} {:>10}",
+        "scheme", "points", "images", "time (s)", "s / image", "PSNR@20dB"
+    );
     let tmp = std::env::temp_dir().join(format!("semcom-kodak-bench-{}", std::process::id()));
     let mut total = 0.0;
     let mut total_runs = 0;
@@ -35,13 +55,14 @@ fn main() {
              [[datasets]]\nname = \"kodak\"\npath = \"{}\"\nlimit = {limit}\n",
             kodak.display()
         );
-        let plan = match SweepConfig::from_toml_str(&text).and_then(|c| Plan::new(c, &DefaultRegistry)) {
-            Ok(p) => p,
-            Err(e) => {
-                println!("{name:<22} skipped: {e}");
-                continue;
-            }
-        };
+        let plan =
+            match SweepConfig::from_toml_str(&text).and_then(|c| Plan::new(c, &DefaultRegistry)) {
+                Ok(p) => p,
+                Err(e) => {
+                    println!("{name:<22} skipped: {e}");
+                    continue;
+                }
+            };
         let out = tmp.join(name.replace(['/', '@', '+'], "_"));
         let t0 = Instant::now();
         let res = engine::run(&plan, &out, &RunOptions::default());
@@ -63,7 +84,10 @@ fn main() {
                 total += dt;
                 total_runs += runs;
             }
-            Ok(o) => println!("{name:<22} failed: {} ({dt:.1} s)", o.summary.failed[0].error),
+            Ok(o) => println!(
+                "{name:<22} failed: {} ({dt:.1} s)",
+                o.summary.failed[0].error
+            ),
             Err(e) => println!("{name:<22} failed: {e}"),
         }
     }

@@ -158,12 +158,19 @@ impl SweepConfig {
     /// The SNR grid in dB, in config order.
     pub fn snrs(&self) -> Vec<f64> {
         match self.snr_range {
-            Some(r) if self.snr_db.is_empty() && r.step > 0.0 && r.start.is_finite() && r.stop.is_finite() => {
+            Some(r)
+                if self.snr_db.is_empty()
+                    && r.step > 0.0
+                    && r.start.is_finite()
+                    && r.stop.is_finite() =>
+            {
                 let n = ((r.stop - r.start) / r.step + 1e-9).floor();
                 if !(0.0..=MAX_POINTS as f64).contains(&n) {
                     return Vec::new();
                 }
-                (0..=n as usize).map(|i| round_db(r.start + i as f64 * r.step)).collect()
+                (0..=n as usize)
+                    .map(|i| round_db(r.start + i as f64 * r.step))
+                    .collect()
             }
             _ => self.snr_db.clone(),
         }
@@ -172,7 +179,8 @@ impl SweepConfig {
     /// The budget grid: k/n budgets first, then BPP budgets, in config order.
     pub fn budget_list(&self) -> Vec<Budget> {
         let kn = self.budgets.kn.iter().map(|r| Budget::Cbr(*r));
-        kn.chain(self.budgets.bpp.iter().map(|b| Budget::Bpp(*b))).collect()
+        kn.chain(self.budgets.bpp.iter().map(|b| Budget::Bpp(*b)))
+            .collect()
     }
 
     /// Checks everything that can be checked without the registries or the data: non-empty
@@ -184,7 +192,10 @@ impl SweepConfig {
             if !crate::metrics::METRIC_NAMES.contains(&m.as_str()) {
                 return Err(SweepError::config(
                     format!("metrics[{i}]"),
-                    format!("unknown metric '{m}' (known: {})", crate::metrics::METRIC_NAMES.join(", ")),
+                    format!(
+                        "unknown metric '{m}' (known: {})",
+                        crate::metrics::METRIC_NAMES.join(", ")
+                    ),
                 ));
             }
         }
@@ -197,7 +208,10 @@ impl SweepConfig {
         unique("datasets", self.datasets.iter().map(|s| s.name.as_str()))?;
         for (i, d) in self.datasets.iter().enumerate() {
             if d.limit == Some(0) {
-                return Err(SweepError::config(format!("datasets[{i}].limit"), "must be at least 1"));
+                return Err(SweepError::config(
+                    format!("datasets[{i}].limit"),
+                    "must be at least 1",
+                ));
             }
         }
         self.validate_snr()?;
@@ -208,7 +222,10 @@ impl SweepConfig {
             * self.snrs().len()
             * self.budget_list().len();
         if n > MAX_POINTS {
-            return Err(SweepError::config("<document>", format!("{n} grid points (at most {MAX_POINTS})")));
+            return Err(SweepError::config(
+                "<document>",
+                format!("{n} grid points (at most {MAX_POINTS})"),
+            ));
         }
         Ok(())
     }
@@ -216,15 +233,29 @@ impl SweepConfig {
     fn validate_snr(&self) -> Result<()> {
         match (&self.snr_range, self.snr_db.is_empty()) {
             (Some(_), false) => {
-                return Err(SweepError::config("snr_range", "give either snr_db or snr_range, not both"))
+                return Err(SweepError::config(
+                    "snr_range",
+                    "give either snr_db or snr_range, not both",
+                ))
             }
-            (None, true) => return Err(SweepError::config("snr_db", "no SNR given (snr_db = [...] or snr_range)")),
+            (None, true) => {
+                return Err(SweepError::config(
+                    "snr_db",
+                    "no SNR given (snr_db = [...] or snr_range)",
+                ))
+            }
             (Some(r), true) => {
                 if !(r.start.is_finite() && r.stop.is_finite()) {
-                    return Err(SweepError::config("snr_range", "start and stop must be finite"));
+                    return Err(SweepError::config(
+                        "snr_range",
+                        "start and stop must be finite",
+                    ));
                 }
                 if !(r.step > 0.0 && r.step.is_finite()) {
-                    return Err(SweepError::config("snr_range.step", format!("{} must be > 0", r.step)));
+                    return Err(SweepError::config(
+                        "snr_range.step",
+                        format!("{} must be > 0", r.step),
+                    ));
                 }
                 if r.stop < r.start {
                     return Err(SweepError::config("snr_range.stop", "stop is below start"));
@@ -236,7 +267,10 @@ impl SweepConfig {
             (None, false) => {
                 for (i, s) in self.snr_db.iter().enumerate() {
                     if !s.is_finite() {
-                        return Err(SweepError::config(format!("snr_db[{i}]"), "must be a finite number"));
+                        return Err(SweepError::config(
+                            format!("snr_db[{i}]"),
+                            "must be a finite number",
+                        ));
                     }
                 }
             }
@@ -247,18 +281,28 @@ impl SweepConfig {
 
     fn validate_budgets(&self) -> Result<()> {
         if self.budget_list().is_empty() {
-            return Err(SweepError::config("budgets", "no budget given (budgets.kn and/or budgets.bpp)"));
+            return Err(SweepError::config(
+                "budgets",
+                "no budget given (budgets.kn and/or budgets.bpp)",
+            ));
         }
         for (i, r) in self.budgets.kn.iter().enumerate() {
-            Budget::Cbr(*r).validate().map_err(|e| SweepError::config(format!("budgets.kn[{i}]"), e.to_string()))?;
+            Budget::Cbr(*r)
+                .validate()
+                .map_err(|e| SweepError::config(format!("budgets.kn[{i}]"), e.to_string()))?;
         }
         let cap = self.bpp_cap_kn();
         if let Some(r) = self.budgets.bpp_max_kn {
-            Budget::Cbr(r).validate().map_err(|e| SweepError::config("budgets.bpp_max_kn", e.to_string()))?;
+            Budget::Cbr(r)
+                .validate()
+                .map_err(|e| SweepError::config("budgets.bpp_max_kn", e.to_string()))?;
         }
         for (i, b) in self.budgets.bpp.iter().enumerate() {
-            Budget::Bpp(*b).validate().map_err(|e| SweepError::config(format!("budgets.bpp[{i}]"), e.to_string()))?;
-            check_bpp_carriable(*b, cap, 3).map_err(|m| SweepError::config(format!("budgets.bpp[{i}]"), m))?;
+            Budget::Bpp(*b)
+                .validate()
+                .map_err(|e| SweepError::config(format!("budgets.bpp[{i}]"), e.to_string()))?;
+            check_bpp_carriable(*b, cap, 3)
+                .map_err(|m| SweepError::config(format!("budgets.bpp[{i}]"), m))?;
         }
         let labels: Vec<String> = self.budget_list().iter().map(|b| b.label()).collect();
         unique("budgets", labels.iter().map(|s| s.as_str()))
@@ -272,7 +316,11 @@ impl SweepConfig {
 
 /// Checks that `bpp` bits per pixel fit into (k/n)_max·C complex channel uses per pixel at the
 /// highest spectral efficiency of any MCS: bpp ≤ (k/n)_max · C · [`MAX_BITS_PER_CHANNEL_USE`].
-pub fn check_bpp_carriable(bpp: f64, cap_kn: f64, channels: usize) -> std::result::Result<(), String> {
+pub fn check_bpp_carriable(
+    bpp: f64,
+    cap_kn: f64,
+    channels: usize,
+) -> std::result::Result<(), String> {
     let max = cap_kn * channels as f64 * MAX_BITS_PER_CHANNEL_USE;
     if bpp > max {
         return Err(format!(
@@ -304,7 +352,10 @@ fn unique<'a>(field: &str, items: impl Iterator<Item = &'a str>) -> Result<()> {
     let mut seen = HashSet::new();
     for (i, s) in items.enumerate() {
         if !seen.insert(s) {
-            return Err(SweepError::config(format!("{field}[{i}]"), format!("'{s}' appears twice (labels must be unique)")));
+            return Err(SweepError::config(
+                format!("{field}[{i}]"),
+                format!("'{s}' appears twice (labels must be unique)"),
+            ));
         }
     }
     Ok(())
@@ -335,8 +386,12 @@ path = "../shared/data/kodak"
         c.validate().unwrap();
         assert_eq!(c.snrs(), vec![0.0, 4.0, 8.0, 12.0, 16.0, 20.0]);
         assert_eq!(c.budget_list().len(), 2);
-        let c2 = SweepConfig::from_toml_str(&GOOD.replace("step = 4", "step = 0.1").replace("stop = 20", "stop = 1"))
-            .unwrap();
+        let c2 = SweepConfig::from_toml_str(
+            &GOOD
+                .replace("step = 4", "step = 0.1")
+                .replace("stop = 20", "stop = 1"),
+        )
+        .unwrap();
         assert_eq!(c2.snrs().len(), 11);
         assert_eq!(c2.snrs()[3], 0.3);
     }
@@ -358,9 +413,14 @@ path = "../shared/data/kodak"
         assert!(err(&GOOD.replace("step = 4", "step = 0")).contains("snr_range.step"));
         assert!(err(&GOOD.replace("snr_range", "snr_db = [1.0]\nsnr_range")).contains("not both"));
         assert!(err(&GOOD.replace("kn = [\"1/6\", \"1/12\"]", "")).contains("budgets"));
-        assert!(err(&GOOD.replace("[budgets]", "[budgets]\nbpp = [0.0]")).contains("budgets.bpp[0]"));
+        assert!(
+            err(&GOOD.replace("[budgets]", "[budgets]\nbpp = [0.0]")).contains("budgets.bpp[0]")
+        );
         assert!(err(&GOOD.replace("path = ", "limit = 0\npath = ")).contains("datasets[0].limit"));
-        let dup = GOOD.replace("[[channels]]", "[[schemes]]\nname = \"softcast\"\n[[channels]]");
+        let dup = GOOD.replace(
+            "[[channels]]",
+            "[[schemes]]\nname = \"softcast\"\n[[channels]]",
+        );
         assert!(err(&dup).contains("schemes[1]"));
     }
 
@@ -372,7 +432,9 @@ path = "../shared/data/kodak"
         // With a k/n cap of 1/12 even 2 bpp is too much (max 1.85).
         let e = err(&GOOD.replace("[budgets]", "[budgets]\nbpp = [2.0]\nbpp_max_kn = \"1/12\""));
         assert!(e.contains("budgets.bpp[0]"), "{e}");
-        let ok = SweepConfig::from_toml_str(&GOOD.replace("[budgets]", "[budgets]\nbpp = [1.5]\nbpp_max_kn = \"1/12\""));
+        let ok = SweepConfig::from_toml_str(
+            &GOOD.replace("[budgets]", "[budgets]\nbpp = [1.5]\nbpp_max_kn = \"1/12\""),
+        );
         assert!(ok.unwrap().validate().is_ok());
     }
 }

@@ -32,7 +32,11 @@ pub struct Dataset {
 impl Dataset {
     /// Smallest number of colour planes among the images.
     pub fn min_channels(&self) -> usize {
-        self.images.iter().map(|d| d.image.channels()).min().unwrap_or(3)
+        self.images
+            .iter()
+            .map(|d| d.image.channels())
+            .min()
+            .unwrap_or(3)
     }
 }
 
@@ -58,7 +62,11 @@ pub fn list(spec: &DatasetSpec, field: &str) -> Result<Vec<PathBuf>> {
                 spec.name,
                 IMAGE_EXTENSIONS.join("/"),
                 root.display(),
-                if spec.recursive { " or its sub-folders" } else { " (set recursive = true for sub-folders)" }
+                if spec.recursive {
+                    " or its sub-folders"
+                } else {
+                    " (set recursive = true for sub-folders)"
+                }
             ),
         ));
     }
@@ -70,7 +78,9 @@ pub fn list(spec: &DatasetSpec, field: &str) -> Result<Vec<PathBuf>> {
 /// (so a CIFAR subset covers every class folder, not just the first).
 pub fn evenly_spaced(n: usize, limit: usize) -> Vec<usize> {
     let m = limit.min(n);
-    (0..m).map(|i| (i as u128 * n as u128 / m as u128) as usize).collect()
+    (0..m)
+        .map(|i| (i as u128 * n as u128 / m as u128) as usize)
+        .collect()
 }
 
 /// Lists and loads a dataset in parallel; a file that does not decode is an error naming it.
@@ -81,11 +91,18 @@ pub fn load(spec: &DatasetSpec, field: &str) -> Result<Dataset> {
         .map(|p| {
             let image = Image::load(p)?;
             let rel = p.strip_prefix(&spec.path).unwrap_or(p);
-            let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+            let name = rel
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
             Ok(DataImage { name, image })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(Dataset { name: spec.name.clone(), images })
+    Ok(Dataset {
+        name: spec.name.clone(),
+        images,
+    })
 }
 
 fn walk(dir: &Path, recursive: bool, depth: usize, out: &mut Vec<PathBuf>) -> Result<()> {
@@ -125,20 +142,38 @@ mod tests {
     #[test]
     fn listing_errors_and_recursion() {
         let dir = tempfile::tempdir().unwrap();
-        let spec = |recursive| DatasetSpec { name: "t".into(), path: dir.path().into(), limit: None, recursive };
+        let spec = |recursive| DatasetSpec {
+            name: "t".into(),
+            path: dir.path().into(),
+            limit: None,
+            recursive,
+        };
         let e = list(&spec(false), "datasets[0]").unwrap_err().to_string();
         assert!(e.contains("datasets[0].path") && e.contains("empty"), "{e}");
         let sub = dir.path().join("a");
         std::fs::create_dir(&sub).unwrap();
-        semcom_core::testcard::test_card(8, 8).save(sub.join("x.png")).unwrap();
+        semcom_core::testcard::test_card(8, 8)
+            .save(sub.join("x.png"))
+            .unwrap();
         std::fs::write(dir.path().join("notes.txt"), "x").unwrap();
         assert!(list(&spec(false), "d").is_err());
         let ds = load(&spec(true), "d").unwrap();
         assert_eq!(ds.images.len(), 1);
         assert_eq!(ds.images[0].name, "a/x.png");
         std::fs::write(sub.join("y.png"), b"garbage").unwrap();
-        assert!(load(&spec(true), "d").unwrap_err().to_string().contains("y.png"));
-        let missing = DatasetSpec { name: "m".into(), path: dir.path().join("nope"), limit: None, recursive: false };
-        assert!(list(&missing, "d").unwrap_err().to_string().contains("does not exist"));
+        assert!(load(&spec(true), "d")
+            .unwrap_err()
+            .to_string()
+            .contains("y.png"));
+        let missing = DatasetSpec {
+            name: "m".into(),
+            path: dir.path().join("nope"),
+            limit: None,
+            recursive: false,
+        };
+        assert!(list(&missing, "d")
+            .unwrap_err()
+            .to_string()
+            .contains("does not exist"));
     }
 }

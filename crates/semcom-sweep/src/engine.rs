@@ -78,7 +78,11 @@ pub fn run(plan: &Plan, out_dir: &Path, opts: &RunOptions) -> Result<SweepOutcom
     let path = journal_path(out_dir, opts.shard);
     let (mut journal, mut records) = Journal::open(&path, &plan.config)?;
     let points = plan.shard_points(opts.shard);
-    let todo: Vec<&Point> = points.iter().copied().filter(|p| !journal.is_done(&p.key)).collect();
+    let todo: Vec<&Point> = points
+        .iter()
+        .copied()
+        .filter(|p| !journal.is_done(&p.key))
+        .collect();
     let bar = progress_bar(todo.len(), opts.progress);
     let mut failed = Vec::new();
     for p in &todo {
@@ -88,7 +92,10 @@ pub fn run(plan: &Plan, out_dir: &Path, opts: &RunOptions) -> Result<SweepOutcom
                 journal.append(&rec)?;
                 records.push(rec);
             }
-            Err(error) => failed.push(Failure { key: p.key.clone(), error }),
+            Err(error) => failed.push(Failure {
+                key: p.key.clone(),
+                error,
+            }),
         }
         bar.inc(1);
     }
@@ -103,7 +110,14 @@ pub fn run(plan: &Plan, out_dir: &Path, opts: &RunOptions) -> Result<SweepOutcom
         failed,
         warnings: plan.warnings.clone(),
     };
-    Ok(SweepOutcome { summary, header: Header { format: FORMAT, config: plan.config.clone() }, records })
+    Ok(SweepOutcome {
+        summary,
+        header: Header {
+            format: FORMAT,
+            config: plan.config.clone(),
+        },
+        records,
+    })
 }
 
 impl RunSummary {
@@ -111,7 +125,10 @@ impl RunSummary {
     pub fn check(&self) -> Result<()> {
         match self.failed.first() {
             None => Ok(()),
-            Some(f) => Err(SweepError::PointsFailed { count: self.failed.len(), first: format!("{}: {}", f.key, f.error) }),
+            Some(f) => Err(SweepError::PointsFailed {
+                count: self.failed.len(),
+                first: format!("{}: {}", f.key, f.error),
+            }),
         }
     }
 }
@@ -120,24 +137,43 @@ impl RunSummary {
 /// (error or panic inside a scheme) fails the point.
 pub fn run_point(plan: &Plan, p: &Point) -> std::result::Result<PointRecord, String> {
     let ps = &plan.schemes[p.scheme];
-    let scheme = ps.scheme.as_deref().ok_or_else(|| format!("scheme '{}' is not available", ps.spec.label()))?;
+    let scheme = ps
+        .scheme
+        .as_deref()
+        .ok_or_else(|| format!("scheme '{}' is not available", ps.spec.label()))?;
     let ch = &plan.channels[p.channel];
-    let model = ch.model.as_deref().ok_or_else(|| format!("channel '{}' is not available", ch.spec.label()))?;
+    let model = ch
+        .model
+        .as_deref()
+        .ok_or_else(|| format!("channel '{}' is not available", ch.spec.label()))?;
     let ds = &plan.datasets[p.dataset];
-    let link_base = |seed| Link { channel: model, snr_db: p.snr_db, seed };
+    let link_base = |seed| Link {
+        channel: model,
+        snr_db: p.snr_db,
+        seed,
+    };
     let images = ds
         .images
         .par_iter()
         .enumerate()
         .map(|(i, di)| {
             let seed = image_seed(plan.config.seed, &p.key, i);
-            let out = catch_unwind(AssertUnwindSafe(|| run_chain(scheme, &di.image, &p.budget, &link_base(seed))))
-                .map_err(|e| format!("{}: scheme panicked: {}", di.name, panic_message(e.as_ref())))?
-                .map_err(|e| format!("{}: {e}", di.name))?;
+            let out = catch_unwind(AssertUnwindSafe(|| {
+                run_chain(scheme, &di.image, &p.budget, &link_base(seed))
+            }))
+            .map_err(|e| {
+                format!(
+                    "{}: scheme panicked: {}",
+                    di.name,
+                    panic_message(e.as_ref())
+                )
+            })?
+            .map_err(|e| format!("{}: {e}", di.name))?;
             let rec = out.reconstruction.clamp01();
             let mut m = BTreeMap::new();
             for name in &plan.config.metrics {
-                let v = metrics::compute(name, &di.image, &rec).map_err(|e| format!("{}: {name}: {e}", di.name))?;
+                let v = metrics::compute(name, &di.image, &rec)
+                    .map_err(|e| format!("{}: {name}: {e}", di.name))?;
                 m.insert(name.clone(), v.is_finite().then_some(v));
             }
             let a = out.accounting;
@@ -182,9 +218,15 @@ fn panic_message(e: &(dyn std::any::Any + Send)) -> String {
 }
 
 fn progress_bar(n: usize, show: bool) -> ProgressBar {
-    let target = if show { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+    let target = if show {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
     let bar = ProgressBar::with_draw_target(Some(n as u64), target);
-    if let Ok(style) = ProgressStyle::with_template("{elapsed_precise} [{bar:30}] {pos}/{len} points (eta {eta}) {wide_msg}") {
+    if let Ok(style) = ProgressStyle::with_template(
+        "{elapsed_precise} [{bar:30}] {pos}/{len} points (eta {eta}) {wide_msg}",
+    ) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar

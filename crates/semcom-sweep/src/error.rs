@@ -70,10 +70,16 @@ pub type Result<T> = std::result::Result<T, SweepError>;
 impl SweepError {
     /// A config error for `field`.
     pub fn config(field: impl Into<String>, msg: impl Into<String>) -> Self {
-        SweepError::Config { field: field.into(), msg: msg.into() }
+        SweepError::Config {
+            field: field.into(),
+            msg: msg.into(),
+        }
     }
     /// An I/O error for `path`.
     pub fn io(path: &std::path::Path, source: std::io::Error) -> Self {
-        SweepError::Io { path: path.display().to_string(), source }
+        SweepError::Io {
+            path: path.display().to_string(),
+            source,
+        }
     }
 }

@@ -96,8 +96,15 @@ impl Journal {
     /// last line, if any, is cut off. Returns the journal and the points already finished.
     pub fn open(path: &Path, config: &SweepConfig) -> Result<(Self, Vec<PointRecord>)> {
         let mut records = Vec::new();
-        let mut exists = path.exists() && std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
-        if exists && !std::fs::read(path).map_err(|e| SweepError::io(path, e))?.contains(&b'\n') {
+        let mut exists = path.exists()
+            && std::fs::metadata(path)
+                .map(|m| m.len() > 0)
+                .unwrap_or(false);
+        if exists
+            && !std::fs::read(path)
+                .map_err(|e| SweepError::io(path, e))?
+                .contains(&b'\n')
+        {
             // Killed while writing the header: start afresh.
             std::fs::write(path, b"").map_err(|e| SweepError::io(path, e))?;
             exists = false;
@@ -105,9 +112,14 @@ impl Journal {
         if exists {
             let (header, recs, good_len) = read_with_len(path)?;
             check_same_config(path, &header.config, config)?;
-            let len = std::fs::metadata(path).map_err(|e| SweepError::io(path, e))?.len();
+            let len = std::fs::metadata(path)
+                .map_err(|e| SweepError::io(path, e))?
+                .len();
             if good_len < len {
-                let f = OpenOptions::new().write(true).open(path).map_err(|e| SweepError::io(path, e))?;
+                let f = OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|e| SweepError::io(path, e))?;
                 f.set_len(good_len).map_err(|e| SweepError::io(path, e))?;
                 f.sync_all().map_err(|e| SweepError::io(path, e))?;
             }
@@ -115,11 +127,22 @@ impl Journal {
         } else if let Some(parent) = path.parent() {
             crate::fsutil::create_dir(parent)?;
         }
-        let file = OpenOptions::new().create(true).append(true).open(path).map_err(|e| SweepError::io(path, e))?;
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(|e| SweepError::io(path, e))?;
         let done = records.iter().map(|r| r.key.clone()).collect();
-        let mut j = Journal { path: path.to_path_buf(), file, done };
+        let mut j = Journal {
+            path: path.to_path_buf(),
+            file,
+            done,
+        };
         if !exists {
-            j.write_line(&Entry::Header(Header { format: FORMAT, config: config.clone() }))?;
+            j.write_line(&Entry::Header(Header {
+                format: FORMAT,
+                config: config.clone(),
+            }))?;
         }
         Ok((j, records))
     }
@@ -152,7 +175,9 @@ impl Journal {
         })?;
         line.push(b'\n');
         let p = &self.path;
-        self.file.write_all(&line).map_err(|e| SweepError::io(p, e))?;
+        self.file
+            .write_all(&line)
+            .map_err(|e| SweepError::io(p, e))?;
         self.file.sync_data().map_err(|e| SweepError::io(p, e))
     }
 }
@@ -167,7 +192,11 @@ pub fn read(path: &Path) -> Result<(Header, Vec<PointRecord>)> {
 /// Reads a journal and returns the byte length of its well-formed prefix.
 fn read_with_len(path: &Path) -> Result<(Header, Vec<PointRecord>, u64)> {
     let bytes = std::fs::read(path).map_err(|e| SweepError::io(path, e))?;
-    let err = |line: usize, msg: String| SweepError::Journal { path: path.display().to_string(), line, msg };
+    let err = |line: usize, msg: String| SweepError::Journal {
+        path: path.display().to_string(),
+        line,
+        msg,
+    };
     let mut header = None;
     let mut records = Vec::new();
     let mut seen = HashSet::new();
@@ -187,12 +216,17 @@ fn read_with_len(path: &Path) -> Result<(Header, Vec<PointRecord>, u64)> {
         match entry {
             Entry::Header(h) if header.is_none() && records.is_empty() => {
                 if h.format != FORMAT {
-                    return Err(err(lineno, format!("format {} (this build reads {FORMAT})", h.format)));
+                    return Err(err(
+                        lineno,
+                        format!("format {} (this build reads {FORMAT})", h.format),
+                    ));
                 }
                 header = Some(h)
             }
             Entry::Header(_) => return Err(err(lineno, "second header line".into())),
-            Entry::Point(_) if header.is_none() => return Err(err(lineno, "point before the header".into())),
+            Entry::Point(_) if header.is_none() => {
+                return Err(err(lineno, "point before the header".into()))
+            }
             Entry::Point(p) => {
                 if seen.insert(p.key.clone()) {
                     records.push(p);
@@ -222,7 +256,10 @@ pub struct MergeStats {
 pub fn merge(paths: &[PathBuf]) -> Result<(Header, Vec<PointRecord>, MergeStats)> {
     let mut header: Option<Header> = None;
     let mut by_key: BTreeMap<String, PointRecord> = BTreeMap::new();
-    let mut stats = MergeStats { inputs: paths.len(), ..Default::default() };
+    let mut stats = MergeStats {
+        inputs: paths.len(),
+        ..Default::default()
+    };
     for p in paths {
         let (h, recs) = read(p)?;
         match &header {
@@ -255,8 +292,11 @@ pub fn sort_records(records: &mut [PointRecord]) {
 pub fn write_all(path: &Path, header: &Header, records: &[PointRecord]) -> Result<()> {
     let mut out = Vec::new();
     let mut push = |e: &Entry| -> Result<()> {
-        serde_json::to_writer(&mut out, e)
-            .map_err(|err| SweepError::Journal { path: path.display().to_string(), line: 0, msg: err.to_string() })?;
+        serde_json::to_writer(&mut out, e).map_err(|err| SweepError::Journal {
+            path: path.display().to_string(),
+            line: 0,
+            msg: err.to_string(),
+        })?;
         out.push(b'\n');
         Ok(())
     };
@@ -289,5 +329,8 @@ fn check_same_config(path: &Path, old: &SweepConfig, new: &SweepConfig) -> Resul
             .unwrap_or_else(|| "fields differ".into()),
         _ => "fields differ".into(),
     };
-    Err(SweepError::JournalMismatch { path: path.display().to_string(), what })
+    Err(SweepError::JournalMismatch {
+        path: path.display().to_string(),
+        what,
+    })
 }

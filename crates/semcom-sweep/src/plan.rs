@@ -33,8 +33,17 @@ pub struct Point {
 }
 
 /// The point key `scheme|channel|dataset|budget|snr=S`.
-pub fn point_key(scheme: &str, channel: &str, dataset: &str, budget: &Budget, snr_db: f64) -> String {
-    format!("{scheme}|{channel}|{dataset}|{}|snr={snr_db}", budget.label())
+pub fn point_key(
+    scheme: &str,
+    channel: &str,
+    dataset: &str,
+    budget: &Budget,
+    snr_db: f64,
+) -> String {
+    format!(
+        "{scheme}|{channel}|{dataset}|{}|snr={snr_db}",
+        budget.label()
+    )
 }
 
 /// Seed of one image at one point: derive_seed(derive_seed_str(base, key), [image index]).
@@ -127,38 +136,66 @@ impl Plan {
                 }
                 Err(e) => return Err(field_error(format!("schemes[{i}].name"), e)),
             };
-            schemes.push(PlannedScheme { spec: spec.clone(), scheme });
+            schemes.push(PlannedScheme {
+                spec: spec.clone(),
+                scheme,
+            });
         }
         if schemes.iter().all(|s| s.scheme.is_none()) {
-            return Err(SweepError::config("schemes", "none of the schemes is available in this build"));
+            return Err(SweepError::config(
+                "schemes",
+                "none of the schemes is available in this build",
+            ));
         }
         let mut channels = Vec::new();
         for (i, spec) in config.channels.iter().enumerate() {
             let model = match registry.channel(spec) {
                 Ok(m) => Some(m),
                 Err(e) if spec.optional => {
-                    warnings.push(format!("channel '{}' skipped (optional): {e}", spec.label()));
+                    warnings.push(format!(
+                        "channel '{}' skipped (optional): {e}",
+                        spec.label()
+                    ));
                     None
                 }
                 Err(e) => return Err(field_error(format!("channels[{i}].name"), e)),
             };
-            channels.push(PlannedChannel { spec: spec.clone(), model });
+            channels.push(PlannedChannel {
+                spec: spec.clone(),
+                model,
+            });
         }
         if channels.iter().all(|c| c.model.is_none()) {
-            return Err(SweepError::config("channels", "none of the channels is available in this build"));
+            return Err(SweepError::config(
+                "channels",
+                "none of the channels is available in this build",
+            ));
         }
         let mut datasets = Vec::new();
         for (i, spec) in config.datasets.iter().enumerate() {
             let ds = dataset::load(spec, &format!("datasets[{i}]"))?;
             for (j, b) in config.budgets.bpp.iter().enumerate() {
                 check_bpp_carriable(*b, config.bpp_cap_kn(), ds.min_channels()).map_err(|m| {
-                    SweepError::config(format!("budgets.bpp[{j}]"), format!("{m} (dataset '{}')", ds.name))
+                    SweepError::config(
+                        format!("budgets.bpp[{j}]"),
+                        format!("{m} (dataset '{}')", ds.name),
+                    )
                 })?;
             }
-            if let Some(first) = ds.images.iter().min_by_key(|d| d.image.width().min(d.image.height())) {
+            if let Some(first) = ds
+                .images
+                .iter()
+                .min_by_key(|d| d.image.width().min(d.image.height()))
+            {
                 for (j, m) in config.metrics.iter().enumerate() {
                     crate::metrics::compute(m, &first.image, &first.image).map_err(|e| {
-                        SweepError::config(format!("metrics[{j}]"), format!("'{m}' is undefined on dataset '{}' ({}): {e}", ds.name, first.name))
+                        SweepError::config(
+                            format!("metrics[{j}]"),
+                            format!(
+                                "'{m}' is undefined on dataset '{}' ({}): {e}",
+                                ds.name, first.name
+                            ),
+                        )
                     })?;
                 }
             }
@@ -174,8 +211,17 @@ impl Plan {
                     for b in &budgets {
                         for &snr_db in &snrs {
                             if s.scheme.is_some() && c.model.is_some() {
-                                let key = point_key(s.spec.label(), c.spec.label(), &d.name, b, snr_db);
-                                points.push(Point { index, key, scheme: si, channel: ci, dataset: di, budget: *b, snr_db });
+                                let key =
+                                    point_key(s.spec.label(), c.spec.label(), &d.name, b, snr_db);
+                                points.push(Point {
+                                    index,
+                                    key,
+                                    scheme: si,
+                                    channel: ci,
+                                    dataset: di,
+                                    budget: *b,
+                                    snr_db,
+                                });
                             }
                             index += 1;
                         }
@@ -183,12 +229,22 @@ impl Plan {
                 }
             }
         }
-        Ok(Plan { config, schemes, channels, datasets, points, warnings })
+        Ok(Plan {
+            config,
+            schemes,
+            channels,
+            datasets,
+            points,
+            warnings,
+        })
     }
 
     /// The points of one shard (all points when `shard` is `None`).
     pub fn shard_points(&self, shard: Option<Shard>) -> Vec<&Point> {
-        self.points.iter().filter(|p| shard.is_none_or(|s| s.contains(p.index))).collect()
+        self.points
+            .iter()
+            .filter(|p| shard.is_none_or(|s| s.contains(p.index)))
+            .collect()
     }
 }
 

@@ -66,7 +66,10 @@ pub fn draw(fig: &Figure, dir: &Path) -> Result<Vec<PathBuf>> {
     crate::fsutil::create_dir(dir)?;
     let png = dir.join(format!("{}.png", fig.stem));
     let tmp = dir.join(format!(".{}.tmp-{}.png", fig.stem, std::process::id()));
-    let plot_err = |p: &Path, msg: String| SweepError::Plot { path: p.display().to_string(), msg };
+    let plot_err = |p: &Path, msg: String| SweepError::Plot {
+        path: p.display().to_string(),
+        msg,
+    };
     draw_on(BitMapBackend::new(&tmp, SIZE).into_drawing_area(), fig).map_err(|m| {
         std::fs::remove_file(&tmp).ok();
         plot_err(&png, m)
@@ -74,7 +77,11 @@ pub fn draw(fig: &Figure, dir: &Path) -> Result<Vec<PathBuf>> {
     std::fs::rename(&tmp, &png).map_err(|e| SweepError::io(&png, e))?;
     let svg = dir.join(format!("{}.svg", fig.stem));
     let mut text = String::new();
-    draw_on(SVGBackend::with_string(&mut text, SIZE).into_drawing_area(), fig).map_err(|m| plot_err(&svg, m))?;
+    draw_on(
+        SVGBackend::with_string(&mut text, SIZE).into_drawing_area(),
+        fig,
+    )
+    .map_err(|m| plot_err(&svg, m))?;
     crate::fsutil::write_atomic(&svg, text.as_bytes())?;
     Ok(vec![png, svg])
 }
@@ -93,14 +100,26 @@ fn range(vals: impl Iterator<Item = f64>) -> (f64, f64) {
     if !lo.is_finite() {
         return (0.0, 1.0);
     }
-    let pad = if hi > lo { 0.05 * (hi - lo) } else { 0.5 * lo.abs().max(1.0) };
+    let pad = if hi > lo {
+        0.05 * (hi - lo)
+    } else {
+        0.5 * lo.abs().max(1.0)
+    };
     (lo - pad, hi + pad)
 }
 
-fn draw_on<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &Figure) -> std::result::Result<(), String> {
+fn draw_on<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    fig: &Figure,
+) -> std::result::Result<(), String> {
     root.fill(&WHITE).map_err(s)?;
     let (upper, lower) = root.split_vertically(SIZE.1 - CAPTION_H);
-    let pts = || fig.series.iter().flat_map(|se| se.points.iter()).filter(|p| p.0.is_finite() && p.1.is_finite());
+    let pts = || {
+        fig.series
+            .iter()
+            .flat_map(|se| se.points.iter())
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+    };
     let (x0, x1) = range(pts().map(|p| p.0));
     let (y0, y1) = range(pts().flat_map(|p| [p.1 - p.2, p.1 + p.2]));
     let mut chart = ChartBuilder::on(&upper)
@@ -110,24 +129,37 @@ fn draw_on<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &Figure) -> st
         .y_label_area_size(58)
         .build_cartesian_2d(x0..x1, y0..y1)
         .map_err(s)?;
-    chart.configure_mesh().x_desc(&fig.x_desc).y_desc(&fig.y_desc).light_line_style(WHITE.mix(0.0)).draw().map_err(s)?;
+    chart
+        .configure_mesh()
+        .x_desc(&fig.x_desc)
+        .y_desc(&fig.y_desc)
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(s)?;
     for se in &fig.series {
         let c = color(se.color);
-        let mut p: Vec<(f64, f64, f64)> =
-            se.points.iter().copied().filter(|p| p.0.is_finite() && p.1.is_finite()).collect();
+        let mut p: Vec<(f64, f64, f64)> = se
+            .points
+            .iter()
+            .copied()
+            .filter(|p| p.0.is_finite() && p.1.is_finite())
+            .collect();
         p.sort_by(|a, b| a.0.total_cmp(&b.0));
         chart
-            .draw_series(LineSeries::new(p.iter().map(|q| (q.0, q.1)), c.stroke_width(2)))
+            .draw_series(LineSeries::new(
+                p.iter().map(|q| (q.0, q.1)),
+                c.stroke_width(2),
+            ))
             .map_err(s)?
             .label(se.label.clone())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 22, y)], c.stroke_width(2)));
-        chart.draw_series(p.iter().map(|q| Circle::new((q.0, q.1), 3, c.filled()))).map_err(s)?;
         chart
-            .draw_series(
-                p.iter()
-                    .filter(|q| q.2 > 0.0 && q.2.is_finite())
-                    .map(|q| PathElement::new(vec![(q.0, q.1 - q.2), (q.0, q.1 + q.2)], c.stroke_width(1))),
-            )
+            .draw_series(p.iter().map(|q| Circle::new((q.0, q.1), 3, c.filled())))
+            .map_err(s)?;
+        chart
+            .draw_series(p.iter().filter(|q| q.2 > 0.0 && q.2.is_finite()).map(|q| {
+                PathElement::new(vec![(q.0, q.1 - q.2), (q.0, q.1 + q.2)], c.stroke_width(1))
+            }))
             .map_err(s)?;
     }
     chart
@@ -138,7 +170,13 @@ fn draw_on<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, fig: &Figure) -> st
         .draw()
         .map_err(s)?;
     for (i, line) in fig.caption.iter().enumerate() {
-        lower.draw_text(line, &("sans-serif", 14).into_font().color(&BLACK), (14, 6 + 20 * i as i32)).map_err(s)?;
+        lower
+            .draw_text(
+                line,
+                &("sans-serif", 14).into_font().color(&BLACK),
+                (14, 6 + 20 * i as i32),
+            )
+            .map_err(s)?;
     }
     root.present().map_err(s)
 }
@@ -157,8 +195,16 @@ mod tests {
             x_desc: "SNR (dB)".into(),
             y_desc: "PSNR (dB)".into(),
             series: vec![
-                Series { label: "a".into(), color: 0, points: vec![(0.0, 20.0, 1.0), (10.0, 30.0, 0.5)] },
-                Series { label: "b".into(), color: 1, points: vec![(5.0, f64::NAN, 0.0)] },
+                Series {
+                    label: "a".into(),
+                    color: 0,
+                    points: vec![(0.0, 20.0, 1.0), (10.0, 30.0, 0.5)],
+                },
+                Series {
+                    label: "b".into(),
+                    color: 1,
+                    points: vec![(5.0, f64::NAN, 0.0)],
+                },
             ],
         };
         let files = draw(&fig, dir.path()).unwrap();

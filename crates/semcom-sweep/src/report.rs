@@ -19,7 +19,12 @@ pub struct ReportFiles {
 }
 
 /// Writes tables and (when `plots`) figures for `records` (grid order) into `out_dir`.
-pub fn write_report(header: &Header, records: &[PointRecord], out_dir: &Path, plots: bool) -> Result<ReportFiles> {
+pub fn write_report(
+    header: &Header,
+    records: &[PointRecord],
+    out_dir: &Path,
+    plots: bool,
+) -> Result<ReportFiles> {
     let cfg = &header.config;
     let metrics = &cfg.metrics;
     let rows = summarise(records, metrics);
@@ -30,11 +35,19 @@ pub fn write_report(header: &Header, records: &[PointRecord], out_dir: &Path, pl
         files.tables.push(p);
         Ok(())
     };
-    put("per_image.csv", per_image_csv(records, metrics).into_bytes())?;
+    put(
+        "per_image.csv",
+        per_image_csv(records, metrics).into_bytes(),
+    )?;
     put("per_image.json", to_json(&records)?)?;
     put("summary.csv", summary_csv(&rows, metrics).into_bytes())?;
     put("summary.json", to_json(&rows)?)?;
-    let md = format!("# {}\n\n{}\n{}", cfg.name, cfg.description, summary_markdown(&rows, metrics));
+    let md = format!(
+        "# {}\n\n{}\n{}",
+        cfg.name,
+        cfg.description,
+        summary_markdown(&rows, metrics)
+    );
     put("summary.md", md.into_bytes())?;
     if plots {
         let dir = out_dir.join("plots");
@@ -46,13 +59,24 @@ pub fn write_report(header: &Header, records: &[PointRecord], out_dir: &Path, pl
 }
 
 fn to_json<T: Serialize>(v: &T) -> Result<Vec<u8>> {
-    serde_json::to_vec_pretty(v)
-        .map_err(|e| crate::error::SweepError::Journal { path: "<report>".into(), line: 0, msg: e.to_string() })
+    serde_json::to_vec_pretty(v).map_err(|e| crate::error::SweepError::Journal {
+        path: "<report>".into(),
+        line: 0,
+        msg: e.to_string(),
+    })
 }
 
 /// Makes file-name-safe text: letters, digits, `.`, `-`; everything else becomes `-`.
 pub fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '-' }).collect()
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
 }
 
 fn unique<T: PartialEq + Clone>(it: impl Iterator<Item = T>) -> Vec<T> {
@@ -78,17 +102,42 @@ fn axis_name(metric: &str) -> String {
 /// payload bits (one line per scheme and budget, over SNR).
 pub fn figures(header: &Header, rows: &[SummaryRow]) -> Vec<Figure> {
     let cfg = &header.config;
-    let scheme_color = |label: &str| cfg.schemes.iter().position(|s| s.label() == label).unwrap_or(cfg.schemes.len());
-    let n_images = |ds: &str| rows.iter().find(|r| r.dataset == ds).map(|r| r.n_images).unwrap_or(0);
+    let scheme_color = |label: &str| {
+        cfg.schemes
+            .iter()
+            .position(|s| s.label() == label)
+            .unwrap_or(cfg.schemes.len())
+    };
+    let n_images = |ds: &str| {
+        rows.iter()
+            .find(|r| r.dataset == ds)
+            .map(|r| r.n_images)
+            .unwrap_or(0)
+    };
     let common = "points: mean over images, bars: 95% CI; SNR = Es/N0 per complex channel use; k/n = complex channel uses per real sample".to_string();
     let mut figs = Vec::new();
     let groups = unique(rows.iter().map(|r| (r.channel.clone(), r.dataset.clone())));
     for metric in &cfg.metrics {
-        let y = |r: &SummaryRow| r.metrics.get(metric).map(|m| (m.mean, m.ci95)).unwrap_or((f64::NAN, 0.0));
+        let y = |r: &SummaryRow| {
+            r.metrics
+                .get(metric)
+                .map(|m| (m.mean, m.ci95))
+                .unwrap_or((f64::NAN, 0.0))
+        };
         for (ch, ds) in &groups {
-            let sel: Vec<&SummaryRow> = rows.iter().filter(|r| &r.channel == ch && &r.dataset == ds).collect();
+            let sel: Vec<&SummaryRow> = rows
+                .iter()
+                .filter(|r| &r.channel == ch && &r.dataset == ds)
+                .collect();
             let schemes = unique(sel.iter().map(|r| r.scheme.clone()));
-            let settings = |what: &str| format!("{}: channel {ch}, {ds} ({} images), {what}; seed {}", cfg.name, n_images(ds), cfg.seed);
+            let settings = |what: &str| {
+                format!(
+                    "{}: channel {ch}, {ds} ({} images), {what}; seed {}",
+                    cfg.name,
+                    n_images(ds),
+                    cfg.seed
+                )
+            };
             // (a) vs SNR
             for b in unique(sel.iter().map(|r| r.budget.clone())) {
                 let series = schemes
@@ -116,9 +165,16 @@ pub fn figures(header: &Header, rows: &[SummaryRow]) -> Vec<Figure> {
             // (b) vs k/n at selected SNRs
             let kns = unique(sel.iter().filter_map(|r| r.kn.map(f64::to_bits)));
             if kns.len() >= 2 {
-                let mut snrs = unique(sel.iter().map(|r| r.snr_db.to_bits())).into_iter().map(f64::from_bits).collect::<Vec<_>>();
+                let mut snrs = unique(sel.iter().map(|r| r.snr_db.to_bits()))
+                    .into_iter()
+                    .map(f64::from_bits)
+                    .collect::<Vec<_>>();
                 snrs.sort_by(|a, b| a.total_cmp(b));
-                let picked = if snrs.len() <= 3 { snrs.clone() } else { vec![snrs[0], snrs[snrs.len() / 2], snrs[snrs.len() - 1]] };
+                let picked = if snrs.len() <= 3 {
+                    snrs.clone()
+                } else {
+                    vec![snrs[0], snrs[snrs.len() / 2], snrs[snrs.len() - 1]]
+                };
                 for snr in picked {
                     let series = schemes
                         .iter()
@@ -135,7 +191,10 @@ pub fn figures(header: &Header, rows: &[SummaryRow]) -> Vec<Figure> {
                         .collect();
                     figs.push(Figure {
                         stem: sanitize(&format!("{metric}_vs_kn_{ch}_{ds}_snr{snr}dB")),
-                        title: format!("{} vs k/n — {ch}, {ds}, SNR {snr} dB", metric.to_uppercase()),
+                        title: format!(
+                            "{} vs k/n — {ch}, {ds}, SNR {snr} dB",
+                            metric.to_uppercase()
+                        ),
                         caption: vec![settings(&format!("SNR {snr} dB")), common.clone()],
                         x_desc: "k/n (complex channel uses per real sample)".into(),
                         y_desc: axis_name(metric),
@@ -146,8 +205,15 @@ pub fn figures(header: &Header, rows: &[SummaryRow]) -> Vec<Figure> {
             // (c) vs measured BPP, digital schemes only
             let mut series = Vec::new();
             for sc in &schemes {
-                for b in unique(sel.iter().filter(|r| &r.scheme == sc).map(|r| r.budget.clone())) {
-                    let pts: Vec<&&SummaryRow> = sel.iter().filter(|r| &r.scheme == sc && r.budget == b).collect();
+                for b in unique(
+                    sel.iter()
+                        .filter(|r| &r.scheme == sc)
+                        .map(|r| r.budget.clone()),
+                ) {
+                    let pts: Vec<&&SummaryRow> = sel
+                        .iter()
+                        .filter(|r| &r.scheme == sc && r.budget == b)
+                        .collect();
                     if pts.iter().any(|r| r.payload_bpp > 0.0) {
                         series.push(Series {
                             label: format!("{sc}, {b}"),
@@ -161,7 +227,10 @@ pub fn figures(header: &Header, rows: &[SummaryRow]) -> Vec<Figure> {
                 figs.push(Figure {
                     stem: sanitize(&format!("{metric}_vs_bpp_{ch}_{ds}")),
                     title: format!("{} vs BPP — {ch}, {ds}", metric.to_uppercase()),
-                    caption: vec![settings("all SNRs and budgets; analog schemes omitted"), common.clone()],
+                    caption: vec![
+                        settings("all SNRs and budgets; analog schemes omitted"),
+                        common.clone(),
+                    ],
                     x_desc: "measured bits per pixel (payload + side information)".into(),
                     y_desc: axis_name(metric),
                     series,

@@ -45,11 +45,17 @@ pub fn summarise(records: &[PointRecord], metrics: &[String]) -> Vec<SummaryRow>
         .iter()
         .map(|r| {
             let n = r.images.len().max(1) as f64;
-            let col = |f: &dyn Fn(&crate::journal::ImageRecord) -> f64| r.images.iter().map(f).collect::<Vec<_>>();
+            let col = |f: &dyn Fn(&crate::journal::ImageRecord) -> f64| {
+                r.images.iter().map(f).collect::<Vec<_>>()
+            };
             let m = metrics
                 .iter()
                 .map(|name| {
-                    let xs: Vec<f64> = r.images.iter().filter_map(|i| i.metrics.get(name).copied().flatten()).collect();
+                    let xs: Vec<f64> = r
+                        .images
+                        .iter()
+                        .filter_map(|i| i.metrics.get(name).copied().flatten())
+                        .collect();
                     (name.clone(), mean_ci(&xs))
                 })
                 .collect();
@@ -118,7 +124,14 @@ pub fn per_image_csv(records: &[PointRecord], metrics: &[String]) -> String {
             );
             for m in metrics {
                 s.push(',');
-                s.push_str(&i.metrics.get(m).copied().flatten().map(num).unwrap_or_default());
+                s.push_str(
+                    &i.metrics
+                        .get(m)
+                        .copied()
+                        .flatten()
+                        .map(num)
+                        .unwrap_or_default(),
+                );
             }
             s.push('\n');
         }
@@ -179,8 +192,10 @@ pub fn summary_markdown(rows: &[SummaryRow], metrics: &[String]) -> String {
     }
     for m in metrics {
         for (ch, ds, b) in &groups {
-            let sel: Vec<&SummaryRow> =
-                rows.iter().filter(|r| &r.channel == ch && &r.dataset == ds && &r.budget == b).collect();
+            let sel: Vec<&SummaryRow> = rows
+                .iter()
+                .filter(|r| &r.channel == ch && &r.dataset == ds && &r.budget == b)
+                .collect();
             let mut snrs: Vec<f64> = Vec::new();
             let mut schemes: Vec<&str> = Vec::new();
             for r in &sel {
@@ -211,7 +226,11 @@ pub fn summary_markdown(rows: &[SummaryRow], metrics: &[String]) -> String {
                         .find(|r| r.scheme == *sc && r.snr_db == *s)
                         .and_then(|r| r.metrics.get(m).map(|v| (v, r.decode_ok_rate)))
                         .map(|(v, ok)| {
-                            let mut c = if v.mean.is_finite() { format!("{:.2} ± {:.2}", v.mean, v.ci95) } else { "–".into() };
+                            let mut c = if v.mean.is_finite() {
+                                format!("{:.2} ± {:.2}", v.mean, v.ci95)
+                            } else {
+                                "–".into()
+                            };
                             if ok < 1.0 {
                                 let _ = write!(c, " · {:.0}%", 100.0 * ok);
                             }

@@ -1,7 +1,10 @@
 //! Shared helpers of the integration tests: a toy analog scheme, a tiny dataset, configs.
 #![allow(dead_code)]
 
-use semcom_core::chain::{complex_to_reals, reals_to_complex, Decoded, Encoded, LinkInfo, Payload, Received, SideInfo, SourceMeta};
+use semcom_core::chain::{
+    complex_to_reals, reals_to_complex, Decoded, Encoded, LinkInfo, Payload, Received, SideInfo,
+    SourceMeta,
+};
 use semcom_core::rng::SemRng;
 use semcom_core::{Budget, ChannelModel, CoreError, Image, Result, Scheme};
 use semcom_sweep::config::{ChannelSpec, SchemeSpec};
@@ -19,18 +22,49 @@ impl Scheme for Toy {
     fn name(&self) -> &str {
         "toy"
     }
-    fn encode(&self, src: &Image, budget: &Budget, _: &LinkInfo, _: &mut SemRng) -> Result<Encoded> {
+    fn encode(
+        &self,
+        src: &Image,
+        budget: &Budget,
+        _: &LinkInfo,
+        _: &mut SemRng,
+    ) -> Result<Encoded> {
         std::thread::sleep(std::time::Duration::from_millis(self.delay_ms));
-        let k = budget.max_channel_uses(src.samples()).ok_or_else(|| CoreError::InvalidBudget("k/n only".into()))?;
-        let v: Vec<f32> = src.data().iter().take(2 * k).map(|x| (x - 0.5) * 2.0 * self.gain).collect();
-        Ok(Encoded { payload: Payload::Symbols(reals_to_complex(&v)), side: SideInfo::default(), payload_bits: 0 })
+        let k = budget
+            .max_channel_uses(src.samples())
+            .ok_or_else(|| CoreError::InvalidBudget("k/n only".into()))?;
+        let v: Vec<f32> = src
+            .data()
+            .iter()
+            .take(2 * k)
+            .map(|x| (x - 0.5) * 2.0 * self.gain)
+            .collect();
+        Ok(Encoded {
+            payload: Payload::Symbols(reals_to_complex(&v)),
+            side: SideInfo::default(),
+            payload_bits: 0,
+        })
     }
-    fn decode(&self, rx: &Received, _: &SideInfo, meta: &SourceMeta, _: &LinkInfo) -> Result<Decoded> {
-        let Received::Symbols { y, .. } = rx else { return Err(CoreError::Payload("symbols expected".into())) };
+    fn decode(
+        &self,
+        rx: &Received,
+        _: &SideInfo,
+        meta: &SourceMeta,
+        _: &LinkInfo,
+    ) -> Result<Decoded> {
+        let Received::Symbols { y, .. } = rx else {
+            return Err(CoreError::Payload("symbols expected".into()));
+        };
         let n = meta.width * meta.height * meta.channels;
-        let mut data: Vec<f32> = complex_to_reals(y, n).iter().map(|v| v / (2.0 * self.gain) + 0.5).collect();
+        let mut data: Vec<f32> = complex_to_reals(y, n)
+            .iter()
+            .map(|v| v / (2.0 * self.gain) + 0.5)
+            .collect();
         data.resize(n, 0.5);
-        Ok(Decoded { image: Image::from_planar(meta.width, meta.height, meta.channels, data)?.clamp01(), decode_ok: true })
+        Ok(Decoded {
+            image: Image::from_planar(meta.width, meta.height, meta.channels, data)?.clamp01(),
+            decode_ok: true,
+        })
     }
 }
 
@@ -42,9 +76,19 @@ pub struct ToyRegistry {
 impl Registry for ToyRegistry {
     fn scheme(&self, spec: &SchemeSpec) -> Result<Box<dyn Scheme>> {
         match spec.name.as_str() {
-            "toy-a" => Ok(Box::new(Toy { gain: 1.0, delay_ms: self.delay_ms })),
-            "toy-b" => Ok(Box::new(Toy { gain: 0.5, delay_ms: self.delay_ms })),
-            other => Err(CoreError::UnknownName { kind: "scheme", name: other.into(), known: "toy-a, toy-b".into() }),
+            "toy-a" => Ok(Box::new(Toy {
+                gain: 1.0,
+                delay_ms: self.delay_ms,
+            })),
+            "toy-b" => Ok(Box::new(Toy {
+                gain: 0.5,
+                delay_ms: self.delay_ms,
+            })),
+            other => Err(CoreError::UnknownName {
+                kind: "scheme",
+                name: other.into(),
+                known: "toy-a, toy-b".into(),
+            }),
         }
     }
     fn channel(&self, spec: &ChannelSpec) -> Result<Box<dyn ChannelModel>> {
@@ -56,7 +100,9 @@ impl Registry for ToyRegistry {
 pub fn make_dataset(dir: &Path, n: usize) {
     std::fs::create_dir_all(dir).unwrap();
     for i in 0..n {
-        semcom_core::testcard::test_card(16 + 2 * i, 12 + i).save(dir.join(format!("img{i:02}.png"))).unwrap();
+        semcom_core::testcard::test_card(16 + 2 * i, 12 + i)
+            .save(dir.join(format!("img{i:02}.png")))
+            .unwrap();
     }
 }
 
@@ -88,4 +134,10 @@ path = "{}"
 }
 
 /// Files whose content must match between two runs.
-pub const TABLES: &[&str] = &["per_image.csv", "per_image.json", "summary.csv", "summary.json", "summary.md"];
+pub const TABLES: &[&str] = &[
+    "per_image.csv",
+    "per_image.json",
+    "summary.csv",
+    "summary.json",
+    "summary.md",
+];

@@ -14,26 +14,46 @@ const CHILD_ENV: &str = "SEMCOM_SWEEP_TEST_CHILD";
 fn sweep(data: &Path, out: &Path, delay_ms: u64, shard: Option<Shard>) -> engine::SweepOutcome {
     let cfg = SweepConfig::from_toml_str(&config_text(data)).unwrap();
     let plan = Plan::new(cfg, &ToyRegistry { delay_ms }).unwrap();
-    let o = engine::run(&plan, out, &RunOptions { shard, progress: false }).unwrap();
+    let o = engine::run(
+        &plan,
+        out,
+        &RunOptions {
+            shard,
+            progress: false,
+        },
+    )
+    .unwrap();
     semcom_sweep::write_report(&o.header, &o.records, out, false).unwrap();
     o
 }
 
 fn complete_lines(p: &Path) -> usize {
-    std::fs::read(p).map(|b| b.iter().filter(|&&c| c == b'\n').count()).unwrap_or(0)
+    std::fs::read(p)
+        .map(|b| b.iter().filter(|&&c| c == b'\n').count())
+        .unwrap_or(0)
 }
 
 fn assert_same_tables(a: &Path, b: &Path) {
     for t in TABLES {
-        let (x, y) = (std::fs::read(a.join(t)).unwrap(), std::fs::read(b.join(t)).unwrap());
-        assert!(x == y, "{t} differs between {} and {}", a.display(), b.display());
+        let (x, y) = (
+            std::fs::read(a.join(t)).unwrap(),
+            std::fs::read(b.join(t)).unwrap(),
+        );
+        assert!(
+            x == y,
+            "{t} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
     }
 }
 
 /// The child half of the kill test: runs a slow sweep into the folder named by the env variable.
 #[test]
 fn child_process_sweep() {
-    let Ok(spec) = std::env::var(CHILD_ENV) else { return };
+    let Ok(spec) = std::env::var(CHILD_ENV) else {
+        return;
+    };
     let (data, out) = spec.split_once('|').unwrap();
     sweep(Path::new(data), Path::new(out), 15, None);
 }
@@ -46,25 +66,47 @@ fn sigkill_then_resume_gives_the_uninterrupted_tables() {
     let reference = tmp.path().join("reference");
     let full = sweep(&data, &reference, 0, None);
     assert_eq!(full.records.len(), 24);
-    assert_eq!(full.summary.warnings.len(), 1, "the optional scheme is reported");
+    assert_eq!(
+        full.summary.warnings.len(),
+        1,
+        "the optional scheme is reported"
+    );
 
     let killed = tmp.path().join("killed");
     let journal = killed.join("journal.jsonl");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_process_sweep", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, format!("{}|{}", data.display(), killed.display()))
+        .args([
+            "--exact",
+            "child_process_sweep",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(
+            CHILD_ENV,
+            format!("{}|{}", data.display(), killed.display()),
+        )
         .spawn()
         .unwrap();
     let t0 = Instant::now();
     while complete_lines(&journal) < 1 + 6 {
-        assert!(t0.elapsed() < Duration::from_secs(120), "child made no progress");
-        assert!(child.try_wait().unwrap().is_none(), "child finished before it could be killed");
+        assert!(
+            t0.elapsed() < Duration::from_secs(120),
+            "child made no progress"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "child finished before it could be killed"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let (_, partial) = journal::read(&journal).unwrap();
-    assert!(partial.len() >= 6 && partial.len() < 24, "killed half-way: {} points", partial.len());
+    assert!(
+        partial.len() >= 6 && partial.len() < 24,
+        "killed half-way: {} points",
+        partial.len()
+    );
 
     let resumed = sweep(&data, &killed, 0, None);
     assert_eq!(resumed.summary.already_done, partial.len());
@@ -75,7 +117,12 @@ fn sigkill_then_resume_gives_the_uninterrupted_tables() {
     let keys: Vec<String> = text
         .lines()
         .skip(1)
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["key"].as_str().unwrap().to_string())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["key"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
         .collect();
     let mut uniq = keys.clone();
     uniq.sort();
@@ -94,7 +141,12 @@ fn torn_last_line_is_repaired_and_rerun() {
     // Cut the journal in the middle of its 10th point line, as a crash mid-write would.
     let j = b.join("journal.jsonl");
     let bytes = std::fs::read(&j).unwrap();
-    let starts: Vec<usize> = bytes.iter().enumerate().filter(|(_, &c)| c == b'\n').map(|(i, _)| i + 1).collect();
+    let starts: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b'\n')
+        .map(|(i, _)| i + 1)
+        .collect();
     std::fs::write(&j, &bytes[..starts[9] + 40]).unwrap();
     assert_eq!(journal::read(&j).unwrap().1.len(), 9);
     let o = sweep(&data, &b, 0, None);
@@ -121,7 +173,10 @@ fn shards_merge_to_the_full_run() {
     assert_eq!(total, 24);
     journals.push(journals[0].clone()); // a duplicate input is deduplicated
     let (h, recs, stats) = journal::merge(&journals).unwrap();
-    assert_eq!((stats.points, stats.duplicates, stats.conflicts), (24, 8, 0));
+    assert_eq!(
+        (stats.points, stats.duplicates, stats.conflicts),
+        (24, 8, 0)
+    );
     assert_eq!(recs, full.records);
     let merged = tmp.path().join("merged");
     semcom_sweep::write_report(&h, &recs, &merged, false).unwrap();
@@ -136,7 +191,14 @@ fn resuming_with_another_config_is_refused() {
     let out = tmp.path().join("o");
     sweep(&data, &out, 0, None);
     let text = config_text(&data).replace("seed = 42", "seed = 43");
-    let plan = Plan::new(SweepConfig::from_toml_str(&text).unwrap(), &ToyRegistry { delay_ms: 0 }).unwrap();
-    let e = engine::run(&plan, &out, &RunOptions::default()).err().unwrap().to_string();
+    let plan = Plan::new(
+        SweepConfig::from_toml_str(&text).unwrap(),
+        &ToyRegistry { delay_ms: 0 },
+    )
+    .unwrap();
+    let e = engine::run(&plan, &out, &RunOptions::default())
+        .err()
+        .unwrap()
+        .to_string();
     assert!(e.contains("seed"), "{e}");
 }

@@ -3,7 +3,10 @@
 
 use crate::Global;
 use anyhow::Context;
-use semcom_sweep::{engine, journal, write_report, DefaultRegistry, Plan, ReportFiles, RunOptions, Shard, SweepConfig};
+use semcom_sweep::{
+    engine, journal, write_report, DefaultRegistry, Plan, ReportFiles, RunOptions, Shard,
+    SweepConfig,
+};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `sweep`.
@@ -59,11 +62,15 @@ pub struct MergeArgs {
 /// Runs (or resumes) a sweep, then writes its tables and plots.
 pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
     if let Some(n) = args.threads {
-        rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global().ok();
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+            .ok();
     }
     let shard = args.shard.as_deref().map(str::parse::<Shard>).transpose()?;
     let cfg = SweepConfig::load(&args.config)?;
-    let plan = Plan::new(cfg, &DefaultRegistry).with_context(|| format!("invalid sweep {}", args.config.display()))?;
+    let plan = Plan::new(cfg, &DefaultRegistry)
+        .with_context(|| format!("invalid sweep {}", args.config.display()))?;
     for w in &plan.warnings {
         eprintln!("semcom: warning: {w}");
     }
@@ -71,13 +78,26 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
     if args.check {
         let images: usize = plan.datasets.iter().map(|d| d.images.len()).sum();
         if g.json {
-            println!("{}", serde_json::json!({"valid": true, "points": n_points, "images": images, "warnings": plan.warnings}));
+            println!(
+                "{}",
+                serde_json::json!({"valid": true, "points": n_points, "images": images, "warnings": plan.warnings})
+            );
         } else {
-            println!("{}: valid, {n_points} points, {images} images", args.config.display());
+            println!(
+                "{}: valid, {n_points} points, {images} images",
+                args.config.display()
+            );
         }
         return Ok(());
     }
-    let out = engine::run(&plan, &args.out, &RunOptions { shard, progress: true })?;
+    let out = engine::run(
+        &plan,
+        &args.out,
+        &RunOptions {
+            shard,
+            progress: true,
+        },
+    )?;
     let files = write_report(&out.header, &out.records, &args.out, !args.no_plots)?;
     let s = &out.summary;
     if g.json {
@@ -86,7 +106,10 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
         println!(
             "{} points{}: {} already done, {} run, {} failed; journal {}",
             s.points,
-            s.shard.as_deref().map(|x| format!(" (shard {x})")).unwrap_or_default(),
+            s.shard
+                .as_deref()
+                .map(|x| format!(" (shard {x})"))
+                .unwrap_or_default(),
             s.already_done,
             s.ran,
             s.failed.len(),
@@ -119,12 +142,18 @@ pub fn merge(args: &MergeArgs, g: &Global) -> anyhow::Result<()> {
     let (header, records, stats) = journal::merge(&args.journals)?;
     let path = args.out.join("journal.jsonl");
     if args.journals.iter().any(|j| same_file(j, &path)) {
-        anyhow::bail!("the output {} is one of the inputs; choose another folder", path.display());
+        anyhow::bail!(
+            "the output {} is one of the inputs; choose another folder",
+            path.display()
+        );
     }
     journal::write_all(&path, &header, &records)?;
     let files = write_report(&header, &records, &args.out, !args.no_plots)?;
     if g.json {
-        println!("{}", serde_json::json!({"journal": path, "merge": stats, "report": files}));
+        println!(
+            "{}",
+            serde_json::json!({"journal": path, "merge": stats, "report": files})
+        );
     } else {
         println!(
             "merged {} journal(s): {} points ({} duplicates dropped, {} conflicting copies dropped) -> {}",
@@ -147,5 +176,11 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 fn print_files(out: &Path, files: &ReportFiles) {
-    println!("tables: {} files in {}; plots: {} files in {}", files.tables.len(), out.display(), files.plots.len(), out.join("plots").display());
+    println!(
+        "tables: {} files in {}; plots: {} files in {}",
+        files.tables.len(),
+        out.display(),
+        files.plots.len(),
+        out.join("plots").display()
+    );
 }
