@@ -173,15 +173,19 @@ impl Region {
             Region::Boxes(bs) => {
                 let mut f = vec![false; w * h];
                 for b in bs {
+                    // Fields are public: tolerate inverted corners (empty box) without panicking.
+                    let (x0, x1) = (b.x0.min(w), b.x1.min(w));
                     for y in b.y0.min(h)..b.y1.min(h) {
-                        f[y * w + b.x0.min(w)..y * w + b.x1.min(w)].fill(true);
+                        if x0 < x1 {
+                            f[y * w + x0..y * w + x1].fill(true);
+                        }
                     }
                 }
                 f
             }
             Region::Interior { margin: m } => {
                 let mut f = vec![false; w * h];
-                if 2 * m < w && 2 * m < h {
+                if m.saturating_mul(2) < w && m.saturating_mul(2) < h {
                     for y in *m..h - m {
                         f[y * w + m..y * w + w - m].fill(true);
                     }
@@ -232,6 +236,16 @@ mod tests {
         );
         assert!(Region::Interior { margin: 2 }.nonempty_flags(4, 3).is_err());
         assert!(Region::All.complement().nonempty_flags(4, 3).is_err());
+        let inverted = Region::boxes(vec![Rect {
+            x0: 3,
+            y0: 0,
+            x1: 1,
+            y1: 2,
+        }]);
+        assert!(matches!(
+            inverted.nonempty_flags(4, 3),
+            Err(MetricsError::EmptyRegion)
+        ));
         let m = Region::Mask(Mask::new(2, 2, vec![true; 4]).unwrap());
         assert!(matches!(m.flags(4, 3), Err(MetricsError::SizeMismatch(_))));
     }
