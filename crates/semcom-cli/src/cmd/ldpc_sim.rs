@@ -131,7 +131,9 @@ fn parse_range(s: &str) -> Result<Vec<f64>> {
             bail!("bad range '{s}': need start ≤ stop, step > 0, at most 1000 points");
         }
         let n = ((b - a) / c + 1e-9).floor() as usize;
-        (0..=n).map(|i| a + i as f64 * c).collect()
+        (0..=n)
+            .map(|i| ((a + i as f64 * c) * 1e9).round() / 1e9)
+            .collect()
     } else {
         s.split(',')
             .map(|x| x.trim().parse::<f64>())
@@ -366,6 +368,7 @@ fn plot(path: &Path, pts: &[Point]) -> Result<()> {
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()?;
