@@ -41,7 +41,11 @@ fn main() {
     let (coder, rm) = CodeBlockCoder::single(k, n, qm, 0).unwrap();
     let half = qm / 2;
     // per-dimension constellation: all label combinations and their amplitudes
-    let scale = if qm == 2 { 0.5f64.sqrt() } else { 0.1f64.sqrt() };
+    let scale = if qm == 2 {
+        0.5f64.sqrt()
+    } else {
+        0.1f64.sqrt()
+    };
     let labels: Vec<(Vec<u8>, f64)> = (0..1u8 << half)
         .map(|v| {
             let b: Vec<u8> = (0..half).map(|i| (v >> (half - 1 - i)) & 1).collect();
@@ -59,7 +63,9 @@ fn main() {
             let res: Vec<(bool, u64, u64)> = (blocks..blocks + nb)
                 .into_par_iter()
                 .map(|b| {
-                    let mut r = common::TestRng::seed_from_u64(seed ^ ((pi as u64) << 40) ^ b.wrapping_mul(0x9E37_79B9));
+                    let mut r = common::TestRng::seed_from_u64(
+                        seed ^ ((pi as u64) << 40) ^ b.wrapping_mul(0x9E37_79B9),
+                    );
                     let c = common::random_bits(&mut r, k);
                     let f = coder.encode(&c, &rm).unwrap();
                     let mut llr = Vec::with_capacity(n);
@@ -79,7 +85,11 @@ fn main() {
                                 for (lb, xa) in &labels {
                                     let m = -(y - xa).powi(2) / n0;
                                     let acc = if lb[j] == 0 { &mut l0 } else { &mut l1 };
-                                    *acc = if *acc == f64::NEG_INFINITY { m } else { acc.max(m) + (-(acc.max(m) - acc.min(m))).exp().ln_1p() };
+                                    *acc = if *acc == f64::NEG_INFINITY {
+                                        m
+                                    } else {
+                                        acc.max(m) + (-(acc.max(m) - acc.min(m))).exp().ln_1p()
+                                    };
                                 }
                                 out[d + 2 * j] = (l0 - l1) as f32;
                             }

@@ -1,6 +1,7 @@
 //! Modulation-and-coding table: Gray QAM orders (QPSK … 256-QAM) × LDPC code rates, sorted by
-//! spectral efficiency Qm·R, with the Es/N0 at which a long code block (BG1, K ≈ 8448,
-//! layered NMS α = 0.75, 20 iterations, max-log demapping) reaches BLER 10⁻² over AWGN.
+//! spectral efficiency Qm·R, with the Es/N0 at which one long code block (K' = 8448 on BG1;
+//! 3840 on BG2 for R ≤ 1/3; layered NMS α = 0.75, 20 iterations, max-log demapping) reaches
+//! BLER 10⁻² over AWGN, measured with `semcom ldpc-sim` (docs/ldpc.md, ±0.05 dB).
 
 use crate::error::{LdpcError, Result};
 use serde::{Deserialize, Serialize};
@@ -31,24 +32,24 @@ macro_rules! mcs {
 
 /// The table, sorted by spectral efficiency (ties: lower order first).
 const TABLE: [Mcs; 18] = [
-    mcs!(2, 1, 4, "qpsk-1/4", -2.2),
-    mcs!(2, 1, 3, "qpsk-1/3", -1.0),
-    mcs!(2, 1, 2, "qpsk-1/2", 1.3),
-    mcs!(2, 2, 3, "qpsk-2/3", 3.25),
-    mcs!(2, 3, 4, "qpsk-3/4", 4.3),
-    mcs!(2, 5, 6, "qpsk-5/6", 5.5),
-    mcs!(4, 1, 2, "16qam-1/2", 6.7),
-    mcs!(4, 2, 3, "16qam-2/3", 9.1),
-    mcs!(4, 3, 4, "16qam-3/4", 10.4),
-    mcs!(4, 5, 6, "16qam-5/6", 11.8),
-    mcs!(6, 1, 2, "64qam-1/2", 11.2),
-    mcs!(6, 2, 3, "64qam-2/3", 14.1),
-    mcs!(6, 3, 4, "64qam-3/4", 15.7),
-    mcs!(6, 5, 6, "64qam-5/6", 17.3),
-    mcs!(8, 1, 2, "256qam-1/2", 15.4),
-    mcs!(8, 2, 3, "256qam-2/3", 18.9),
-    mcs!(8, 3, 4, "256qam-3/4", 20.5),
-    mcs!(8, 5, 6, "256qam-5/6", 22.4),
+    mcs!(2, 1, 4, "qpsk-1/4", -2.34),
+    mcs!(2, 1, 3, "qpsk-1/3", -0.72),
+    mcs!(2, 1, 2, "qpsk-1/2", 1.27),
+    mcs!(2, 2, 3, "qpsk-2/3", 3.21),
+    mcs!(2, 3, 4, "qpsk-3/4", 4.23),
+    mcs!(2, 5, 6, "qpsk-5/6", 5.34),
+    mcs!(4, 1, 2, "16qam-1/2", 6.32),
+    mcs!(4, 2, 3, "16qam-2/3", 8.95),
+    mcs!(4, 3, 4, "16qam-3/4", 10.2),
+    mcs!(4, 5, 6, "16qam-5/6", 11.53),
+    mcs!(6, 1, 2, "64qam-1/2", 10.56),
+    mcs!(6, 2, 3, "64qam-2/3", 13.74),
+    mcs!(6, 3, 4, "64qam-3/4", 15.39),
+    mcs!(6, 5, 6, "64qam-5/6", 17.03),
+    mcs!(8, 1, 2, "256qam-1/2", 14.52),
+    mcs!(8, 2, 3, "256qam-2/3", 18.38),
+    mcs!(8, 3, 4, "256qam-3/4", 20.35),
+    mcs!(8, 5, 6, "256qam-5/6", 22.35),
 ];
 
 impl Mcs {
@@ -74,12 +75,16 @@ impl Mcs {
     }
 
     /// The scheme with the highest spectral efficiency whose BLER-10⁻² threshold is at most
-    /// `esn0_db − margin_db`; `None` when even the most robust one does not fit.
+    /// `esn0_db − margin_db` (ties: the lower threshold); `None` when none fits.
     pub fn best_for_snr(esn0_db: f64, margin_db: f64) -> Option<Mcs> {
         Self::table()
             .into_iter()
             .filter(|m| m.esn0_db_bler_1e2 + margin_db <= esn0_db)
-            .max_by(|a, b| a.spectral_efficiency().total_cmp(&b.spectral_efficiency()))
+            .max_by(|a, b| {
+                a.spectral_efficiency()
+                    .total_cmp(&b.spectral_efficiency())
+                    .then(b.esn0_db_bler_1e2.total_cmp(&a.esn0_db_bler_1e2))
+            })
     }
 }
 
@@ -142,5 +147,7 @@ mod tests {
         assert!("8psk-1/2".parse::<Mcs>().is_err());
         assert_eq!(Mcs::best_for_snr(7.0, 0.0).unwrap().name, "16qam-1/2");
         assert!(Mcs::best_for_snr(-10.0, 0.0).is_none());
+        // equal efficiency (3 bit/symbol): 16qam-3/4 needs less SNR than 64qam-1/2
+        assert_eq!(Mcs::best_for_snr(11.0, 0.0).unwrap().name, "16qam-3/4");
     }
 }
