@@ -9,11 +9,11 @@ use std::path::PathBuf;
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let a: Vec<String> = std::env::args().collect();
     let codec = semcom_codecs::codec_by_name(a.get(1).map_or("jpeg", |s| s))?;
-    let targets: Vec<f64> = a
+    let targets: Vec<semcom_codecs::RateTarget> = a
         .get(2)
         .map_or("0.25,0.5,1.0", |s| s)
         .split(',')
-        .map(|s| s.parse())
+        .map(|s| s.parse().map(semcom_codecs::RateTarget::Bpp))
         .collect::<Result<_, _>>()?;
     let dir = PathBuf::from(a.get(3).cloned().unwrap_or_else(|| {
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/kodak").into()

@@ -159,12 +159,12 @@ pub(crate) fn decode_av1(obus: &[u8]) -> Result<Image> {
         let mut got = false;
         for _ in 0..64 {
             if d.data.sz > 0 {
-                let r = dav1d::dav1d_send_data(d.ctx.clone(), Some(NonNull::from(&mut d.data))).0;
+                let r = dav1d::dav1d_send_data(d.ctx, Some(NonNull::from(&mut d.data))).0;
                 if r != 0 && r != eagain {
                     return Err(CodecError::dec(NAME, format!("send_data error {r}")));
                 }
             }
-            let r = dav1d::dav1d_get_picture(d.ctx.clone(), Some(NonNull::from(&mut d.pic))).0;
+            let r = dav1d::dav1d_get_picture(d.ctx, Some(NonNull::from(&mut d.pic))).0;
             if r == 0 {
                 got = true;
                 break;

@@ -61,10 +61,14 @@ pub struct Knob {
     pub steps: usize,
 }
 
-/// Finds the largest stream with ≤ `max_bytes` bytes by bisection on a monotone knob.
+/// Finds the largest stream with ≤ `max_bytes` bytes on a monotone knob by a safeguarded
+/// secant search on ln(size): the bracket [fits, too big] is narrowed by secant steps in
+/// ln(size) (one-sided: an exponential model for integer knobs, a proportional one for real
+/// knobs), with a bisection step every third probe so it always converges.
 ///
-/// `start` is an optional first guess (e.g. the codec's native rate control); if it fits, it
-/// becomes the lower bracket. Returns [`CodecError::BudgetTooSmall`] when `knob.lo` does not fit.
+/// `start` is the first probe (e.g. the codec's native rate control). Integer knobs end at
+/// adjacent integers; real knobs after `knob.steps + 2` probes or within 0.2 % of the cap.
+/// Returns [`CodecError::BudgetTooSmall`] when `knob.lo` does not fit.
 pub fn fit_max_bytes(
     codec: &'static str,
     max_bytes: usize,
@@ -73,66 +77,85 @@ pub fn fit_max_bytes(
     mut encode: impl FnMut(f64) -> Result<Vec<u8>>,
 ) -> Result<Vec<u8>> {
     let snap = |v: f64| if knob.integer { v.round() } else { v };
-    let (mut lo, mut hi) = (knob.lo, knob.hi);
     let mut best: Option<Vec<u8>> = None;
-    // Encodes at knob `k`; keeps the largest fitting stream; returns (fits, size).
-    let mut try_at = |k: f64, best: &mut Option<Vec<u8>>| -> Result<(bool, usize)> {
+    let target = (max_bytes.max(1) as f64).ln();
+    let slope = 16f64.ln() / (knob.hi - knob.lo).max(1e-9);
+    // Bracket ends: (knob, size) of the largest fitting and smallest non-fitting probe.
+    let (mut lo, mut hi): (Option<(f64, usize)>, Option<(f64, usize)>) = (None, None);
+    let mut k = snap(
+        start
+            .unwrap_or((knob.lo + knob.hi) / 2.0)
+            .clamp(knob.lo, knob.hi),
+    );
+    let mut probes = 0;
+    loop {
         let s = encode(k)?;
         let n = s.len();
+        probes += 1;
         if n <= max_bytes {
             if best.as_ref().is_none_or(|b| n >= b.len()) {
-                *best = Some(s);
+                best = Some(s);
             }
-            Ok((true, n))
+            lo = Some((k, n));
         } else {
-            Ok((false, n))
+            hi = Some((k, n));
         }
-    };
-    if let Some(g) = start {
-        let g = snap(g.clamp(lo, hi));
-        if try_at(g, &mut best)?.0 {
-            lo = g;
+        let (lo_k, hi_k) = (lo.map_or(knob.lo, |p| p.0), hi.map_or(knob.hi, |p| p.0));
+        let done = if knob.integer {
+            lo.is_some() && hi.is_some() && hi_k - lo_k <= 1.0
         } else {
-            hi = g;
+            probes >= knob.steps + 2 || (n <= max_bytes && n as f64 >= 0.998 * max_bytes as f64)
+        };
+        if done || (lo.is_some() && lo_k >= knob.hi) || (hi.is_some() && hi_k <= knob.lo) {
+            break;
         }
-    }
-    let hi_untested =
-        start.is_none_or(|g| snap(g.clamp(knob.lo, knob.hi)) < knob.hi) && hi == knob.hi;
-    if best.is_none() {
-        let (fits, n) = try_at(knob.lo, &mut best)?;
-        if !fits {
-            return Err(CodecError::BudgetTooSmall {
-                codec,
-                max_bytes,
-                min_bytes: n,
-            });
-        }
-    }
-    if hi_untested && snap(hi) > lo && try_at(snap(hi), &mut best)?.0 {
-        return Ok(best.unwrap_or_default());
-    }
-    // Invariant: knob `lo` fits, knob `hi` does not.
-    let mut steps = 0;
-    loop {
+        let ln = |v: usize| (v.max(1) as f64).ln();
+        let est = match (lo, hi) {
+            (Some((a, sa)), Some((b, sb))) if sb > sa => {
+                a + (target - ln(sa)) / (ln(sb) - ln(sa)) * (b - a)
+            }
+            (Some((a, sa)), None) if knob.integer => a + (target - ln(sa)) / slope,
+            (Some((a, sa)), None) => a * max_bytes as f64 / sa.max(1) as f64,
+            (None, Some((b, sb))) if knob.integer => b - (ln(sb) - target) / slope,
+            (None, Some((b, sb))) => b * max_bytes as f64 / sb as f64,
+            _ => (lo_k + hi_k) / 2.0,
+        };
+        let mut cand = if probes % 3 == 0 {
+            (lo_k + hi_k) / 2.0
+        } else {
+            est
+        };
         if knob.integer {
-            if hi - lo <= 1.0 {
-                break;
+            cand = cand.floor();
+            if lo.is_some() && cand <= lo_k {
+                cand = lo_k + 1.0;
             }
-        } else if steps >= knob.steps {
+            if hi.is_some() && cand >= hi_k {
+                cand = hi_k - 1.0;
+            }
+        } else if !(cand > lo_k && cand < hi_k) || (lo.is_none() && cand <= knob.lo) {
+            cand = (lo_k + hi_k) / 2.0;
+        }
+        let cand = snap(cand.clamp(knob.lo, knob.hi));
+        if cand == k {
             break;
         }
-        let mid = snap((lo + hi) / 2.0);
-        if mid <= lo || mid >= hi {
-            break;
-        }
-        if try_at(mid, &mut best)?.0 {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-        steps += 1;
+        k = cand;
     }
-    Ok(best.unwrap_or_default())
+    if best.is_none() && hi.is_some_and(|h| h.0 > knob.lo) {
+        // The bracket never reached the coarsest setting: test it.
+        let s = encode(knob.lo)?;
+        if s.len() <= max_bytes {
+            best = Some(s);
+        } else {
+            hi = Some((knob.lo, s.len()));
+        }
+    }
+    best.ok_or(CodecError::BudgetTooSmall {
+        codec,
+        max_bytes,
+        min_bytes: hi.map_or(0, |h| h.1),
+    })
 }
 
 #[cfg(test)]

@@ -17,8 +17,8 @@ pub struct RdPoint {
     pub codec: String,
     /// Number of images.
     pub images: usize,
-    /// Target BPP.
-    pub target_bpp: f64,
+    /// The rate target (`Bpp(x)` for the BPP table, `Quality(q)` for matched-parameter points).
+    pub target: RateTarget,
     /// Mean achieved BPP.
     pub bpp: f64,
     /// Mean PSNR-RGB (dB).
@@ -77,13 +77,13 @@ pub fn load_reference(path: &Path, codec: &str) -> Option<Vec<(f64, f64)>> {
 /// the end segments outside the measured range.
 pub fn interpolate(pts: &[(f64, f64)], bpp: f64) -> Option<f64> {
     let n = pts.len();
-    if n < 2 || !(bpp > 0.0) {
+    if n < 2 || bpp.is_nan() || bpp <= 0.0 {
         return None;
     }
     let x: Vec<f64> = pts.iter().map(|p| p.0.ln()).collect();
     let y: Vec<f64> = pts.iter().map(|p| p.1).collect();
     let h: Vec<f64> = (0..n - 1).map(|i| x[i + 1] - x[i]).collect();
-    if h.iter().any(|&v| !(v > 0.0)) {
+    if h.iter().any(|&v| v.is_nan() || v <= 0.0) {
         return None;
     }
     let d: Vec<f64> = (0..n - 1).map(|i| (y[i + 1] - y[i]) / h[i]).collect();
@@ -115,12 +115,12 @@ pub fn interpolate(pts: &[(f64, f64)], bpp: f64) -> Option<f64> {
     )
 }
 
-/// Measures `codec` at each target BPP over `images` (in parallel over images; the result
+/// Measures `codec` at each rate target over `images` (in parallel over images; the result
 /// does not depend on the number of threads). `progress` is called once per encoded image.
 pub fn measure(
     codec: &dyn ImageCodec,
     images: &[Image],
-    targets: &[f64],
+    targets: &[RateTarget],
     reference: Option<&[(f64, f64)]>,
     progress: &(dyn Fn() + Sync),
 ) -> Result<Vec<RdPoint>> {
@@ -132,7 +132,7 @@ pub fn measure(
         let per: Vec<(f64, f64)> = images
             .par_iter()
             .map(|img| -> Result<(f64, f64)> {
-                let bytes = codec.encode(img, RateTarget::Bpp(t))?;
+                let bytes = codec.encode(img, t)?;
                 let rec = with_channels(codec.decode(&bytes)?, img.channels());
                 progress();
                 Ok((
@@ -148,7 +148,7 @@ pub fn measure(
         rows.push(RdPoint {
             codec: codec.name().into(),
             images: images.len(),
-            target_bpp: t,
+            target: t,
             bpp,
             psnr_rgb: psnr,
             reference_psnr_rgb: r,

@@ -17,7 +17,8 @@ pub fn card(w: usize, h: usize, channels: usize) -> Image {
             let base = [0.2 + 0.5 * fx, 0.3 + 0.4 * fy, 0.6 - 0.3 * fx * fy];
             for (c, b) in base.iter().enumerate() {
                 let wave = 0.1
-                    * ((fx * (3.0 + c as f32) * 6.28).sin() + (fy * 4.0 * 6.28 + c as f32).cos());
+                    * ((fx * (3.0 + c as f32) * std::f32::consts::TAU).sin()
+                        + (fy * 4.0 * std::f32::consts::TAU + c as f32).cos());
                 d[c * w * h + y * w + x] = (b + wave + disc + tex).clamp(0.0, 1.0);
             }
         }

@@ -38,6 +38,9 @@ struct RdArgs {
     /// Target bits per pixel, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "0.25,0.5,1.0")]
     bpp: Vec<f64>,
+    /// Native quality values instead of BPP targets (to compare with reference points of the same parameter).
+    #[arg(long, value_delimiter = ',')]
+    quality: Vec<f32>,
     /// Folder of PNG images.
     #[arg(long, default_value = "../shared/data/kodak")]
     data: PathBuf,
@@ -190,11 +193,16 @@ fn rd(a: &RdArgs, g: &Global) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| a.data.join("../../reference/codecs_kodak_reference.json"));
     let reference = load_reference(&ref_path, codec.name());
-    let pb = indicatif::ProgressBar::new((a.bpp.len() * images.len()) as u64);
+    let targets: Vec<RateTarget> = if a.quality.is_empty() {
+        a.bpp.iter().map(|&b| RateTarget::Bpp(b)).collect()
+    } else {
+        a.quality.iter().map(|&q| RateTarget::Quality(q)).collect()
+    };
+    let pb = indicatif::ProgressBar::new((targets.len() * images.len()) as u64);
     let rows = measure(
         codec.as_ref(),
         &images,
-        &a.bpp,
+        &targets,
         reference.as_deref(),
         &|| pb.inc(1),
     )?;
@@ -210,17 +218,19 @@ fn rd(a: &RdArgs, g: &Global) -> anyhow::Result<()> {
             images.len(),
             a.data.display()
         );
-        println!("| target bpp | achieved bpp | PSNR-RGB (dB) | reference at achieved bpp (dB) | delta (dB) |");
+        println!("| target | achieved bpp | PSNR-RGB (dB) | reference at achieved bpp (dB) | delta (dB) |");
         println!("|---|---|---|---|---|");
         for r in &rows {
             let (rs, ds) = match (r.reference_psnr_rgb, r.delta_db) {
                 (Some(x), Some(d)) => (format!("{x:.3}"), format!("{d:+.3}")),
                 _ => ("-".into(), "-".into()),
             };
-            println!(
-                "| {} | {:.4} | {:.3} | {rs} | {ds} |",
-                r.target_bpp, r.bpp, r.psnr_rgb
-            );
+            let t = match r.target {
+                RateTarget::Bpp(b) => format!("{b} bpp"),
+                RateTarget::Quality(q) => format!("quality {q}"),
+                RateTarget::MaxBytes(n) => format!("{n} bytes"),
+            };
+            println!("| {t} | {:.4} | {:.3} | {rs} | {ds} |", r.bpp, r.psnr_rgb);
         }
     }
     Ok(())
