@@ -49,7 +49,9 @@ impl EspnetModel {
             Self::Cityscapes => "espnet/espnet_cityscapes.safetensors",
         }
     }
-    /// Per-channel (B, G, R) mean and std in 0..255 (README "Input preprocessing").
+    /// Per-channel (B, G, R) mean and std in 0..255 (README "Input preprocessing"), written with
+    /// the README's digits and rounded to f32 like the original float32 code.
+    #[allow(clippy::excessive_precision)]
     pub fn mean_std(self) -> ([f32; 3], [f32; 3]) {
         match self {
             Self::Camvid => (

@@ -35,7 +35,7 @@ pub fn unsupervised_loss(flows: &[Tensor], pyr: &[(Tensor, Tensor)], smooth: f64
         let (h, w) = (f.size()[2], f.size()[3]);
         let dx = f.narrow(3, 1, w - 1) - f.narrow(3, 0, w - 1);
         let dy = f.narrow(2, 1, h - 1) - f.narrow(2, 0, h - 1);
-        total = total + (photo + (charbonnier(&dx) + charbonnier(&dy)) * smooth) * wgt;
+        total += (photo + (charbonnier(&dx) + charbonnier(&dy)) * smooth) * wgt;
     }
     total
 }

@@ -42,6 +42,7 @@ struct Loader<'a> {
 }
 
 impl Loader<'_> {
+    #[allow(clippy::too_many_arguments)]
     fn basic(
         &self,
         p: &str,

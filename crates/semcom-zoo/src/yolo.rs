@@ -491,7 +491,7 @@ pub fn letterbox(img: &Image, side: usize, scaleup: bool) -> Result<Letterbox> {
 /// Confidence filtering, best-class selection, and class-aware greedy NMS over decoded rows
 /// (`rows.len()` a multiple of 85); boxes stay in letterbox coordinates.
 pub fn postprocess(rows: &[f32], opts: &DetectOptions) -> Result<Vec<Detection>> {
-    if rows.len() % 85 != 0 {
+    if !rows.len().is_multiple_of(85) {
         return Err(ZooError::InvalidInput(format!(
             "{} values is not a multiple of 85",
             rows.len()
@@ -503,7 +503,8 @@ pub fn postprocess(rows: &[f32], opts: &DetectOptions) -> Result<Vec<Detection>>
     let mut cand: Vec<Detection> = Vec::new();
     for (i, r) in rows.chunks_exact(85).enumerate() {
         let obj = r[4];
-        if !(obj > opts.conf) {
+        // NaN objectness is rejected too.
+        if obj.is_nan() || obj <= opts.conf {
             continue;
         }
         let (cls, p) =
@@ -518,7 +519,7 @@ pub fn postprocess(rows: &[f32], opts: &DetectOptions) -> Result<Vec<Detection>>
                     }
                 });
         let score = obj * p;
-        if !(score > opts.conf) {
+        if score.is_nan() || score <= opts.conf {
             continue;
         }
         let b = [
