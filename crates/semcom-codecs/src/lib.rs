@@ -75,7 +75,7 @@ pub fn codec_by_name(name: &str) -> Result<Box<dyn ImageCodec>> {
         "webp" => Ok(Box::new(webp::WebP::default())),
         "avif" => Ok(Box::new(avif::Avif::default())),
         #[cfg(feature = "hevc")]
-        "hevc" | "bpg" => Ok(Box::new(hevc::Hevc::default())),
+        "hevc" | "bpg" => Ok(Box::new(hevc::Hevc)),
         _ => Err(CodecError::UnknownCodec {
             name: name.into(),
             known: codec_names().join(", "),

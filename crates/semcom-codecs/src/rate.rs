@@ -61,6 +61,9 @@ pub struct Knob {
     pub steps: usize,
 }
 
+/// A probe of the knob search: (knob, stream size), if made.
+type Probe = Option<(f64, usize)>;
+
 /// Finds the largest stream with ≤ `max_bytes` bytes on a monotone knob by a safeguarded
 /// secant search on ln(size): the bracket [fits, too big] is narrowed by secant steps in
 /// ln(size) (one-sided: an exponential model for integer knobs, a proportional one for real
@@ -81,7 +84,7 @@ pub fn fit_max_bytes(
     let target = (max_bytes.max(1) as f64).ln();
     let slope = 16f64.ln() / (knob.hi - knob.lo).max(1e-9);
     // Bracket ends: (knob, size) of the largest fitting and smallest non-fitting probe.
-    let (mut lo, mut hi): (Option<(f64, usize)>, Option<(f64, usize)>) = (None, None);
+    let (mut lo, mut hi): (Probe, Probe) = (None, None);
     let mut k = snap(
         start
             .unwrap_or((knob.lo + knob.hi) / 2.0)
