@@ -37,8 +37,8 @@ pub struct Args {
     /// Maximum decoder iterations.
     #[arg(long, default_value_t = 20)]
     pub iters: usize,
-    /// Eb/N0 points in dB: `start:stop:step` (inclusive) or a comma list.
-    #[arg(long, default_value = "0:3:0.5")]
+    /// Eb/N0 points in dB: `start:stop:step` (inclusive) or a comma list (negative values allowed).
+    #[arg(long, default_value = "0:3:0.5", allow_hyphen_values = true)]
     pub ebn0: String,
     /// Stop a point after this many block errors.
     #[arg(long, default_value_t = 100)]
@@ -376,4 +376,29 @@ fn plot(path: &Path, pts: &[Point]) -> Result<()> {
     }
     std::fs::rename(&tmp, path)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rates_ranges_and_bits() {
+        assert_eq!(parse_rate("1/2").unwrap(), 0.5);
+        assert_eq!(parse_rate("0.75").unwrap(), 0.75);
+        assert!(parse_rate("3/2").is_err() && parse_rate("x").is_err());
+        assert_eq!(
+            parse_range("1:2:0.25").unwrap(),
+            vec![1.0, 1.25, 1.5, 1.75, 2.0]
+        );
+        assert_eq!(
+            parse_range("-1:-0.5:0.25").unwrap(),
+            vec![-1.0, -0.75, -0.5]
+        );
+        assert_eq!(parse_range("1.5, 2").unwrap(), vec![1.5, 2.0]);
+        assert!(parse_range("2:1:0.5").is_err() && parse_range("0:1:0").is_err());
+        let b = random_bits(7, 130);
+        assert_eq!(b, random_bits(7, 130));
+        assert!(b.iter().all(|&x| x < 2) && b.iter().any(|&x| x == 1));
+    }
 }
