@@ -49,7 +49,9 @@ pub struct Prelu {
 impl Prelu {
     /// A PReLU over `channels` channels stored as `<path>.weight`.
     pub fn new(p: nn::Path, channels: i64) -> Self {
-        Self { weight: p.var("weight", &[channels], nn::Init::Const(0.25)) }
+        Self {
+            weight: p.var("weight", &[channels], nn::Init::Const(0.25)),
+        }
     }
 }
 
@@ -75,7 +77,11 @@ impl Gdn {
         let beta = p.var("beta", &[channels], nn::Init::Const(1.0));
         let eye = Tensor::eye(channels, (tch::Kind::Float, p.device())) * 0.1;
         let gamma = p.var_copy("gamma", &eye.view([channels, channels, 1, 1]));
-        Self { beta, gamma, inverse }
+        Self {
+            beta,
+            gamma,
+            inverse,
+        }
     }
 }
 
@@ -83,7 +89,10 @@ impl Module for Gdn {
     fn forward(&self, x: &Tensor) -> Tensor {
         let beta = self.beta.clamp_min(1e-6);
         let gamma = self.gamma.clamp_min(0.0);
-        let norm = x.square().conv2d(&gamma, Some(&beta), [1, 1], [0, 0], [1, 1], 1).sqrt();
+        let norm = x
+            .square()
+            .conv2d(&gamma, Some(&beta), [1, 1], [0, 0], [1, 1], 1)
+            .sqrt();
         if self.inverse {
             x * norm
         } else {
@@ -126,7 +135,11 @@ impl ConvLayer {
             };
             Conv::Transposed(nn::conv_transpose2d(p / "conv", s.cin, s.cout, s.k, cfg))
         } else {
-            let cfg = nn::ConvConfig { stride: s.stride, padding: pad, ..Default::default() };
+            let cfg = nn::ConvConfig {
+                stride: s.stride,
+                padding: pad,
+                ..Default::default()
+            };
             Conv::Plain(nn::conv2d(p / "conv", s.cin, s.cout, s.k, cfg))
         };
         let act = match s.act {
@@ -166,18 +179,31 @@ pub struct ConvStack {
 impl ConvStack {
     /// Builds the stack under `p`.
     pub fn new(p: &nn::Path, specs: &[LayerSpec]) -> Self {
-        let layers = specs.iter().enumerate().map(|(i, s)| ConvLayer::new(&(p / i), s)).collect();
-        Self { layers, specs: specs.to_vec() }
+        let layers = specs
+            .iter()
+            .enumerate()
+            .map(|(i, s)| ConvLayer::new(&(p / i), s))
+            .collect();
+        Self {
+            layers,
+            specs: specs.to_vec(),
+        }
     }
     /// Total down-sampling factor (product of the strides of non-transposed layers).
     pub fn downsampling(&self) -> i64 {
-        self.specs.iter().filter(|s| !s.transposed).map(|s| s.stride).product()
+        self.specs
+            .iter()
+            .filter(|s| !s.transposed)
+            .map(|s| s.stride)
+            .product()
     }
 }
 
 impl Module for ConvStack {
     fn forward(&self, x: &Tensor) -> Tensor {
-        self.layers.iter().fold(x.shallow_clone(), |h, l| l.forward(&h))
+        self.layers
+            .iter()
+            .fold(x.shallow_clone(), |h, l| l.forward(&h))
     }
 }
 
@@ -194,7 +220,14 @@ pub struct ResBlock {
 impl ResBlock {
     /// A residual block `cin → cout` under `p`.
     pub fn new(p: &nn::Path, cin: i64, cout: i64) -> Self {
-        let spec = |cin, act| LayerSpec { cin, cout, k: 3, stride: 1, transposed: false, act };
+        let spec = |cin, act| LayerSpec {
+            cin,
+            cout,
+            k: 3,
+            stride: 1,
+            transposed: false,
+            act,
+        };
         Self {
             c1: ConvLayer::new(&(p / "c1"), &spec(cin, Act::Prelu)),
             c2: ConvLayer::new(&(p / "c2"), &spec(cout, Act::None)),
@@ -210,7 +243,8 @@ impl Module for ResBlock {
             Some(c) => c.forward(x),
             None => x.shallow_clone(),
         };
-        self.out.forward(&(self.c2.forward(&self.c1.forward(x)) + s))
+        self.out
+            .forward(&(self.c2.forward(&self.c1.forward(x)) + s))
     }
 }
 

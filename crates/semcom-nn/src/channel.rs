@@ -57,13 +57,18 @@ impl ChannelSpec {
         let bad = |m: String| Err(NnError::Config(m));
         match *self {
             ChannelSpec::Noiseless => Ok(()),
-            ChannelSpec::Awgn { snr_db, snr_db_max } | ChannelSpec::Rayleigh { snr_db, snr_db_max, .. } => {
+            ChannelSpec::Awgn { snr_db, snr_db_max }
+            | ChannelSpec::Rayleigh {
+                snr_db, snr_db_max, ..
+            } => {
                 if !snr_db.is_finite() || snr_db_max.is_some_and(|m| !m.is_finite() || m < snr_db) {
                     return bad(format!("bad SNR {snr_db} .. {snr_db_max:?}"));
                 }
                 Ok(())
             }
-            ChannelSpec::Erasure { p } if !(0.0..=1.0).contains(&p) => bad(format!("erasure p = {p} not in [0,1]")),
+            ChannelSpec::Erasure { p } if !(0.0..=1.0).contains(&p) => {
+                bad(format!("erasure p = {p} not in [0,1]"))
+            }
             ChannelSpec::Erasure { .. } => Ok(()),
         }
     }
@@ -71,8 +76,15 @@ impl ChannelSpec {
     /// The same channel at another (fixed) SNR (erasure and noiseless are unchanged).
     pub fn at_snr(&self, snr: f64) -> Self {
         match *self {
-            ChannelSpec::Awgn { .. } => ChannelSpec::Awgn { snr_db: snr, snr_db_max: None },
-            ChannelSpec::Rayleigh { block, .. } => ChannelSpec::Rayleigh { snr_db: snr, snr_db_max: None, block },
+            ChannelSpec::Awgn { .. } => ChannelSpec::Awgn {
+                snr_db: snr,
+                snr_db_max: None,
+            },
+            ChannelSpec::Rayleigh { block, .. } => ChannelSpec::Rayleigh {
+                snr_db: snr,
+                snr_db_max: None,
+                block,
+            },
             ref c => c.clone(),
         }
     }
@@ -93,12 +105,19 @@ impl ChannelSpec {
         let b = x.size()[0];
         match *self {
             ChannelSpec::Noiseless => x.shallow_clone(),
-            ChannelSpec::Awgn { snr_db, snr_db_max } => x + x.randn_like() * Self::sigma(snr_db, snr_db_max, b, x),
-            ChannelSpec::Rayleigh { snr_db, snr_db_max, block } => {
+            ChannelSpec::Awgn { snr_db, snr_db_max } => {
+                x + x.randn_like() * Self::sigma(snr_db, snr_db_max, b, x)
+            }
+            ChannelSpec::Rayleigh {
+                snr_db,
+                snr_db_max,
+                block,
+            } => {
                 let xc = x.reshape([b, -1, 2]);
                 let k = xc.size()[1];
                 let hshape = if block { [b, 1, 2] } else { [b, k, 2] };
-                let h = Tensor::randn(hshape, (Kind::Float, x.device())) * std::f64::consts::FRAC_1_SQRT_2;
+                let h = Tensor::randn(hshape, (Kind::Float, x.device()))
+                    * std::f64::consts::FRAC_1_SQRT_2;
                 let h = h.expand([b, k, 2], false);
                 let n = xc.randn_like() * Self::sigma(snr_db, snr_db_max, b, x).unsqueeze(2);
                 // y = h·x + n, x̂ = y/h = x + n·conj(h)/|h|²
@@ -111,7 +130,9 @@ impl ChannelSpec {
             }
             ChannelSpec::Erasure { p } => {
                 let xc = x.reshape([b, -1, 2]);
-                let keep = Tensor::rand([b, xc.size()[1], 1], (Kind::Float, x.device())).ge(p).to_kind(Kind::Float);
+                let keep = Tensor::rand([b, xc.size()[1], 1], (Kind::Float, x.device()))
+                    .ge(p)
+                    .to_kind(Kind::Float);
                 (xc * keep).reshape([b, -1])
             }
         }
@@ -126,6 +147,8 @@ pub fn awgn_from_rng(x: &Tensor, snr_db: f64, rng: &mut SemRng) -> Result<Tensor
     let n = x.numel();
     let noise = semcom_channel::awgn::awgn_noise(n.div_ceil(2), snr_db, rng)?;
     let reals = semcom_core::chain::complex_to_reals(&noise, n);
-    let noise = Tensor::from_slice(&reals).to_device(x.device()).reshape(x.size());
+    let noise = Tensor::from_slice(&reals)
+        .to_device(x.device())
+        .reshape(x.size());
     Ok(x + noise)
 }

@@ -18,22 +18,32 @@ pub fn sorted_vars(vs: &nn::VarStore) -> Vec<(String, Tensor)> {
 /// Adds the tensors `vars` to `file` under `prefix` (e.g. `model.`).
 pub fn add_tensors(file: &mut StFile, prefix: &str, vars: &[(String, Tensor)]) -> Result<()> {
     for (name, t) in vars {
-        file.tensors.insert(format!("{prefix}{name}"), st::raw_of(t)?);
+        file.tensors
+            .insert(format!("{prefix}{name}"), st::raw_of(t)?);
     }
     Ok(())
 }
 
 /// Copies the tensors `<prefix><name>` of `file` into `targets` after checking that every
 /// target is present with the same shape and that the file holds no other `<prefix>` tensor.
-pub fn copy_validated(file: &StFile, prefix: &str, targets: &[(String, Tensor)], path: &Path) -> Result<()> {
+pub fn copy_validated(
+    file: &StFile,
+    prefix: &str,
+    targets: &[(String, Tensor)],
+    path: &Path,
+) -> Result<()> {
     let mut problems = Vec::new();
     for (name, t) in targets {
         match file.tensors.get(&format!("{prefix}{name}")) {
             None => problems.push(format!("missing '{name}'")),
-            Some(r) if r.shape != t.size() => {
-                problems.push(format!("'{name}' has shape {:?}, model expects {:?}", r.shape, t.size()))
+            Some(r) if r.shape != t.size() => problems.push(format!(
+                "'{name}' has shape {:?}, model expects {:?}",
+                r.shape,
+                t.size()
+            )),
+            Some(r) if r.dtype != "F32" => {
+                problems.push(format!("'{name}' has dtype {}, expected F32", r.dtype))
             }
-            Some(r) if r.dtype != "F32" => problems.push(format!("'{name}' has dtype {}, expected F32", r.dtype)),
             Some(_) => {}
         }
     }
@@ -46,11 +56,19 @@ pub fn copy_validated(file: &StFile, prefix: &str, targets: &[(String, Tensor)],
     if !problems.is_empty() {
         let n = problems.len();
         problems.truncate(4);
-        return Err(NnError::ckpt(path, format!("does not match the model ({n} problems): {}", problems.join("; "))));
+        return Err(NnError::ckpt(
+            path,
+            format!(
+                "does not match the model ({n} problems): {}",
+                problems.join("; ")
+            ),
+        ));
     }
     tch::no_grad(|| -> Result<()> {
         for (name, t) in targets {
-            let src = file.tensors[&format!("{prefix}{name}")].to_tensor().f_to_device(t.device())?;
+            let src = file.tensors[&format!("{prefix}{name}")]
+                .to_tensor()
+                .f_to_device(t.device())?;
             let mut dst = t.shallow_clone();
             dst.f_copy_(&src)?;
         }
@@ -59,8 +77,15 @@ pub fn copy_validated(file: &StFile, prefix: &str, targets: &[(String, Tensor)],
 }
 
 /// Saves the variables of `vs` (no prefix) with string metadata, atomically.
-pub fn save_weights(vs: &nn::VarStore, path: &Path, metadata: BTreeMap<String, String>) -> Result<()> {
-    let mut f = StFile { metadata, ..Default::default() };
+pub fn save_weights(
+    vs: &nn::VarStore,
+    path: &Path,
+    metadata: BTreeMap<String, String>,
+) -> Result<()> {
+    let mut f = StFile {
+        metadata,
+        ..Default::default()
+    };
     add_tensors(&mut f, "", &sorted_vars(vs))?;
     st::write(path, &f)
 }

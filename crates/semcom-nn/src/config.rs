@@ -109,7 +109,12 @@ impl TrainConfig {
 
 /// Runs a training configuration on `device`; resumes from the run's checkpoint when `resume`.
 /// Writes the export weights at the end.
-pub fn run(cfg: &TrainConfig, device: tch::Device, resume: bool, progress: bool) -> Result<TrainReport> {
+pub fn run(
+    cfg: &TrainConfig,
+    device: tch::Device,
+    resume: bool,
+    progress: bool,
+) -> Result<TrainReport> {
     if cfg.threads < 1 {
         return Err(NnError::Config("threads must be ≥ 1".into()));
     }
@@ -122,7 +127,10 @@ pub fn run(cfg: &TrainConfig, device: tch::Device, resume: bool, progress: bool)
     let opts = TrainOptions {
         seed: cfg.seed,
         batch: cfg.data.batch,
-        augment: Augment { crop: cfg.data.crop.map(|[h, w]| (h, w)), flip: cfg.data.flip },
+        augment: Augment {
+            crop: cfg.data.crop.map(|[h, w]| (h, w)),
+            flip: cfg.data.flip,
+        },
         channel: cfg.channel.clone(),
         checkpoint: Some(cfg.checkpoint_path()),
         checkpoint_every_steps: cfg.output.checkpoint_every_steps,
@@ -139,16 +147,75 @@ pub fn run(cfg: &TrainConfig, device: tch::Device, resume: bool, progress: bool)
     let model = DeepJscc::new(mc, device)?;
     let report = train::train(&model, &cfg.stages, &data, val.as_ref(), &opts)?;
     if let Some(p) = &cfg.output.export {
-        let steps: u64 = cfg.stages.iter().map(|s| s.steps).sum();
-        let meta = train::run_metadata(&[
-            ("run", cfg.name.clone()),
-            ("train_channel", serde_json::to_string(&cfg.channel).unwrap_or_default()),
-            ("train_steps", steps.to_string()),
-            ("train_images", data.len().to_string()),
-            ("wall_time_s", format!("{:.0}", report.elapsed_s)),
-            ("val_psnr_db", report.val_psnr.map_or(String::new(), |v| format!("{v:.3}"))),
-        ]);
-        model.save(p, meta)?;
+        export(
+            cfg,
+            &model,
+            report.step,
+            report.elapsed_s,
+            report.val_psnr,
+            data.len(),
+        )?;
+        let _ = p;
     }
     Ok(report)
+}
+
+fn export(
+    cfg: &TrainConfig,
+    model: &DeepJscc,
+    steps: u64,
+    wall_s: f64,
+    val_psnr: Option<f64>,
+    images: usize,
+) -> Result<()> {
+    let Some(p) = &cfg.output.export else {
+        return Err(NnError::Config(
+            "no output.export path in the config".into(),
+        ));
+    };
+    let meta = train::run_metadata(&[
+        ("run", cfg.name.clone()),
+        (
+            "train_channel",
+            serde_json::to_string(&cfg.channel).unwrap_or_default(),
+        ),
+        ("train_steps", steps.to_string()),
+        ("train_images", images.to_string()),
+        ("batch", cfg.data.batch.to_string()),
+        ("seed", cfg.seed.to_string()),
+        ("wall_time_s", format!("{wall_s:.0}")),
+        (
+            "val_psnr_db",
+            val_psnr.map_or(String::new(), |v| format!("{v:.3}")),
+        ),
+    ]);
+    model.save(p, meta)
+}
+
+/// Writes the export weights from the run's last checkpoint (e.g. after stopping a run early):
+/// the steps and wall time recorded are those of the checkpoint. Returns the step.
+pub fn export_checkpoint(cfg: &TrainConfig, device: tch::Device) -> Result<u64> {
+    let ModelConfig::Deepjscc(mc) = &cfg.model;
+    let model = DeepJscc::new(mc, device)?;
+    let ck = cfg.checkpoint_path();
+    let f = crate::st::read(&ck)?;
+    crate::checkpoint::copy_validated(
+        &f,
+        "model.",
+        &crate::checkpoint::sorted_vars(&model.vs),
+        &ck,
+    )?;
+    let num = |k: &str| {
+        f.metadata
+            .get(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let step = num("step") as u64;
+    let images = crate::data::list_images(&cfg.data.train)
+        .map(|v| v.len())
+        .unwrap_or(0);
+    let images = cfg.data.train_limit.map_or(images, |l| l.min(images));
+    export(cfg, &model, step, num("elapsed_s"), None, images)?;
+    Ok(step)
 }

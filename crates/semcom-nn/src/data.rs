@@ -95,13 +95,21 @@ pub fn evenly_spaced(n: usize, limit: Option<usize>) -> Vec<usize> {
 
 fn decode_rgb(p: &Path) -> Result<(usize, usize, Vec<u8>)> {
     let img = Image::load(p)?;
-    let img = if img.channels() == 3 { img } else { img.to_rgb() };
+    let img = if img.channels() == 3 {
+        img
+    } else {
+        img.to_rgb()
+    };
     Ok((img.width(), img.height(), img.to_interleaved_u8()))
 }
 
 fn decode_label(p: &Path) -> Result<(usize, usize, Vec<u8>)> {
     let img = Image::load(p)?;
-    let img = if img.channels() == 1 { img } else { img.to_luma() };
+    let img = if img.channels() == 1 {
+        img
+    } else {
+        img.to_luma()
+    };
     Ok((img.width(), img.height(), img.to_interleaved_u8()))
 }
 
@@ -120,9 +128,15 @@ impl ImageSet {
     /// sub-folders (the image-folder layout of CIFAR-10).
     pub fn load_folder(dir: &Path, limit: Option<usize>) -> Result<Self> {
         let all = list_images(dir)?;
-        let paths: Vec<PathBuf> = evenly_spaced(all.len(), limit).into_iter().map(|i| all[i].clone()).collect();
+        let paths: Vec<PathBuf> = evenly_spaced(all.len(), limit)
+            .into_iter()
+            .map(|i| all[i].clone())
+            .collect();
         if paths.is_empty() {
-            return Err(NnError::Data { path: dir.display().to_string(), msg: "no PNG/JPEG/WebP images".into() });
+            return Err(NnError::Data {
+                path: dir.display().to_string(),
+                msg: "no PNG/JPEG/WebP images".into(),
+            });
         }
         let class_of = |p: &Path| -> Option<String> {
             let rel = p.strip_prefix(dir).ok()?;
@@ -133,14 +147,25 @@ impl ImageSet {
         let mut classes: Vec<String> = paths.iter().filter_map(|p| class_of(p)).collect();
         classes.sort();
         classes.dedup();
-        let decoded: Vec<Result<(usize, usize, Vec<u8>)>> = paths.par_iter().map(|p| decode_rgb(p)).collect();
+        let decoded: Vec<Result<(usize, usize, Vec<u8>)>> =
+            paths.par_iter().map(|p| decode_rgb(p)).collect();
         let mut samples = Vec::with_capacity(paths.len());
         for (p, d) in paths.iter().zip(decoded) {
             let (width, height, rgb) = d?;
             let class = class_of(p).and_then(|c| classes.binary_search(&c).ok());
-            samples.push(Sample { width, height, rgb, label_map: None, class });
+            samples.push(Sample {
+                width,
+                height,
+                rgb,
+                label_map: None,
+                class,
+            });
         }
-        Ok(Self { samples, paths, classes })
+        Ok(Self {
+            samples,
+            paths,
+            classes,
+        })
     }
 
     /// CIFAR-10 in the image-folder layout: `<root>/<split>/<class>/*.jpg` (split = `train`
@@ -172,7 +197,10 @@ impl ImageSet {
             if (w, h) != (s.width, s.height) {
                 return Err(NnError::Data {
                     path: annot.display().to_string(),
-                    msg: format!("label map {w}x{h} differs from image {}x{}", s.width, s.height),
+                    msg: format!(
+                        "label map {w}x{h} differs from image {}x{}",
+                        s.width, s.height
+                    ),
                 });
             }
             s.label_map = Some(map);
@@ -192,22 +220,38 @@ impl ImageSet {
     /// Builds a batch of the samples `idx` with the augmentation `aug` (crops and flips drawn
     /// from `rng`, item after item).
     pub fn batch(&self, idx: &[usize], aug: Augment, rng: &mut SemRng) -> Result<Batch> {
-        let first = idx.first().and_then(|&i| self.samples.get(i)).ok_or_else(|| NnError::Invalid("empty batch".into()))?;
+        let first = idx
+            .first()
+            .and_then(|&i| self.samples.get(i))
+            .ok_or_else(|| NnError::Invalid("empty batch".into()))?;
         let (ch, cw) = aug.crop.unwrap_or((first.height, first.width));
         let with_labels = first.label_map.is_some();
         let plane = ch * cw;
         let mut x = vec![0f32; idx.len() * 3 * plane];
-        let mut lab = if with_labels { vec![0i64; idx.len() * plane] } else { Vec::new() };
+        let mut lab = if with_labels {
+            vec![0i64; idx.len() * plane]
+        } else {
+            Vec::new()
+        };
         for (b, &i) in idx.iter().enumerate() {
-            let s = self.samples.get(i).ok_or_else(|| NnError::Invalid(format!("sample {i} out of range")))?;
-            if s.width < cw || s.height < ch || (aug.crop.is_none() && (s.width, s.height) != (cw, ch)) {
+            let s = self
+                .samples
+                .get(i)
+                .ok_or_else(|| NnError::Invalid(format!("sample {i} out of range")))?;
+            if s.width < cw
+                || s.height < ch
+                || (aug.crop.is_none() && (s.width, s.height) != (cw, ch))
+            {
                 return Err(NnError::Invalid(format!(
                     "sample {i} is {}x{}, batch needs {cw}x{ch} (set a crop)",
                     s.width, s.height
                 )));
             }
             let (y0, x0) = if aug.crop.is_some() {
-                (rng.random_range(0..=s.height - ch), rng.random_range(0..=s.width - cw))
+                (
+                    rng.random_range(0..=s.height - ch),
+                    rng.random_range(0..=s.width - cw),
+                )
             } else {
                 (0, 0)
             };
@@ -228,7 +272,8 @@ impl ImageSet {
         }
         let n = idx.len() as i64;
         let images = Tensor::from_slice(&x).reshape([n, 3, ch as i64, cw as i64]);
-        let labels = with_labels.then(|| Tensor::from_slice(&lab).reshape([n, ch as i64, cw as i64]));
+        let labels =
+            with_labels.then(|| Tensor::from_slice(&lab).reshape([n, ch as i64, cw as i64]));
         Ok(Batch { images, labels })
     }
 
@@ -236,6 +281,9 @@ impl ImageSet {
     pub fn to_tensor(&self, range: std::ops::Range<usize>) -> Result<Tensor> {
         let idx: Vec<usize> = range.collect();
         let mut rng = semcom_core::rng::rng_for(0, 0);
-        Ok(self.batch(&idx, Augment::default(), &mut rng)?.images.to_kind(Kind::Float))
+        Ok(self
+            .batch(&idx, Augment::default(), &mut rng)?
+            .images
+            .to_kind(Kind::Float))
     }
 }

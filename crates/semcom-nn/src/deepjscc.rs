@@ -46,13 +46,19 @@ pub struct DeepJsccConfig {
 impl DeepJsccConfig {
     /// The paper's network with `c` latent channels.
     pub fn paper(c: i64) -> Self {
-        Self { c, widths: d_widths(), kernel: d_kernel() }
+        Self {
+            c,
+            widths: d_widths(),
+            kernel: d_kernel(),
+        }
     }
     /// The paper's network for a bandwidth ratio k/n (c = 96·k/n, must be an integer ≥ 1).
     pub fn for_ratio(k_over_n: f64) -> Result<Self> {
         let c = 96.0 * k_over_n;
         if !(c >= 1.0 && (c - c.round()).abs() < 1e-6) {
-            return Err(NnError::Config(format!("k/n = {k_over_n} needs c = 96·k/n = {c}, not a whole number ≥ 1")));
+            return Err(NnError::Config(format!(
+                "k/n = {k_over_n} needs c = 96·k/n = {c}, not a whole number ≥ 1"
+            )));
         }
         Ok(Self::paper(c.round() as i64))
     }
@@ -61,8 +67,15 @@ impl DeepJsccConfig {
         self.c as f64 / (6 * DOWNSAMPLING * DOWNSAMPLING) as f64
     }
     fn validate(&self) -> Result<()> {
-        if self.c < 1 || self.widths.len() != 4 || self.widths.iter().any(|&w| w < 1) || self.kernel < 1 || self.kernel % 2 == 0 {
-            return Err(NnError::Config(format!("bad deep JSCC architecture {self:?}")));
+        if self.c < 1
+            || self.widths.len() != 4
+            || self.widths.iter().any(|&w| w < 1)
+            || self.kernel < 1
+            || self.kernel % 2 == 0
+        {
+            return Err(NnError::Config(format!(
+                "bad deep JSCC architecture {self:?}"
+            )));
         }
         Ok(())
     }
@@ -90,7 +103,14 @@ impl DeepJscc {
         cfg.validate()?;
         let vs = nn::VarStore::new(device);
         let (w, k) = (&cfg.widths, cfg.kernel);
-        let l = |cin, cout, stride, transposed, act| LayerSpec { cin, cout, k, stride, transposed, act };
+        let l = |cin, cout, stride, transposed, act| LayerSpec {
+            cin,
+            cout,
+            k,
+            stride,
+            transposed,
+            act,
+        };
         let enc_specs = [
             l(3, w[0], 2, false, Act::Prelu),
             l(w[0], w[1], 2, false, Act::Prelu),
@@ -107,7 +127,12 @@ impl DeepJscc {
         ];
         let enc = ConvStack::new(&(vs.root() / "enc"), &enc_specs);
         let dec = ConvStack::new(&(vs.root() / "dec"), &dec_specs);
-        Ok(Self { vs, enc, dec, cfg: cfg.clone() })
+        Ok(Self {
+            vs,
+            enc,
+            dec,
+            cfg: cfg.clone(),
+        })
     }
 
     /// Loads a model saved by [`Self::save`]; the architecture comes from the file's metadata.
@@ -126,7 +151,10 @@ impl DeepJscc {
     pub fn save(&self, path: &Path, extra: BTreeMap<String, String>) -> Result<()> {
         let mut meta = extra;
         meta.insert("model".into(), "deepjscc".into());
-        meta.insert("config".into(), serde_json::to_string(&self.cfg).expect("serialisable"));
+        meta.insert(
+            "config".into(),
+            serde_json::to_string(&self.cfg).expect("serialisable"),
+        );
         meta.insert("k_over_n".into(), format!("{}", self.cfg.k_over_n()));
         checkpoint::save_weights(&self.vs, path, meta)
     }
@@ -134,8 +162,16 @@ impl DeepJscc {
     /// Checks an input batch `[B, 3, H, W]` with H, W multiples of 4 and finite values.
     pub fn check_input(x: &Tensor) -> Result<()> {
         let s = x.size();
-        if s.len() != 4 || s[1] != 3 || s[2] % DOWNSAMPLING != 0 || s[3] % DOWNSAMPLING != 0 || s[2] == 0 || s[3] == 0 {
-            return Err(NnError::Invalid(format!("deep JSCC needs [B, 3, 4h, 4w] input, got {s:?}")));
+        if s.len() != 4
+            || s[1] != 3
+            || s[2] % DOWNSAMPLING != 0
+            || s[3] % DOWNSAMPLING != 0
+            || s[2] == 0
+            || s[3] == 0
+        {
+            return Err(NnError::Invalid(format!(
+                "deep JSCC needs [B, 3, 4h, 4w] input, got {s:?}"
+            )));
         }
         Ok(())
     }
@@ -190,16 +226,28 @@ impl DeepJscc {
         if img.data().iter().any(|v| !v.is_finite()) {
             return Err(NnError::Invalid("image has non-finite values".into()));
         }
-        let rgb = if img.channels() == 3 { img.clone() } else { img.to_rgb() };
+        let rgb = if img.channels() == 3 {
+            img.clone()
+        } else {
+            img.to_rgb()
+        };
         let p = rgb.pad_to_multiple(DOWNSAMPLING as usize);
         let (h, w) = (p.height() as i64, p.width() as i64);
-        let x = Tensor::from_slice(p.data()).reshape([1, 3, h, w]).to_device(self.vs.device());
-        let z = tch::no_grad(|| self.encode_latent(&x)).flatten(0, -1).to_device(Device::Cpu);
+        let x = Tensor::from_slice(p.data())
+            .reshape([1, 3, h, w])
+            .to_device(self.vs.device());
+        let z = tch::no_grad(|| self.encode_latent(&x))
+            .flatten(0, -1)
+            .to_device(Device::Cpu);
         let mut reals = Vec::<f32>::try_from(z)?;
         reals.truncate(2 * max_uses);
         let mut sym = reals_to_complex(&reals);
         let energy: f64 = sym.iter().map(|c| c.norm_sqr() as f64).sum();
-        let scale = if energy > 0.0 { (sym.len() as f64 / energy).sqrt() as f32 } else { 0.0 };
+        let scale = if energy > 0.0 {
+            (sym.len() as f64 / energy).sqrt() as f32
+        } else {
+            0.0
+        };
         // Guard against rounding pushing the average power above 1.
         let scale = scale * (1.0 - 1e-6);
         sym.iter_mut().for_each(|c| *c *= scale);
@@ -209,20 +257,38 @@ impl DeepJscc {
     /// Decodes received (equalised) symbols into a `width`×`height` image with `channels`
     /// planes (1 = luma of the RGB reconstruction). Missing tail symbols count as zeros;
     /// non-finite values are zeroed.
-    pub fn decode_image(&self, y: &[Complex32], width: usize, height: usize, channels: usize) -> Result<Image> {
+    pub fn decode_image(
+        &self,
+        y: &[Complex32],
+        width: usize,
+        height: usize,
+        channels: usize,
+    ) -> Result<Image> {
         let m = DOWNSAMPLING as usize;
         let (w, h) = (width.div_ceil(m) * m, height.div_ceil(m) * m);
         let [c, lh, lw] = self.latent_shape(h as i64, w as i64);
         let n_reals = (c * lh * lw) as usize;
         if 2 * y.len() > n_reals + 1 {
-            return Err(NnError::Invalid(format!("{} symbols for a latent of {} reals", y.len(), n_reals)));
+            return Err(NnError::Invalid(format!(
+                "{} symbols for a latent of {} reals",
+                y.len(),
+                n_reals
+            )));
         }
         let mut reals = complex_to_reals(y, n_reals);
-        reals.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+        reals
+            .iter_mut()
+            .filter(|v| !v.is_finite())
+            .for_each(|v| *v = 0.0);
         reals.resize(n_reals, 0.0);
-        let yt = Tensor::from_slice(&reals).reshape([1, -1]).to_device(self.vs.device());
-        let out = tch::no_grad(|| self.decode(&yt, h as i64, w as i64)).to_device(Device::Cpu).flatten(0, -1);
-        let img = Image::from_planar(w, h, 3, Vec::<f32>::try_from(out)?)?.crop(0, 0, width, height)?;
+        let yt = Tensor::from_slice(&reals)
+            .reshape([1, -1])
+            .to_device(self.vs.device());
+        let out = tch::no_grad(|| self.decode(&yt, h as i64, w as i64))
+            .to_device(Device::Cpu)
+            .flatten(0, -1);
+        let img =
+            Image::from_planar(w, h, 3, Vec::<f32>::try_from(out)?)?.crop(0, 0, width, height)?;
         Ok(if channels == 1 { img.to_luma() } else { img })
     }
 }

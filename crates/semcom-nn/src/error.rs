@@ -52,11 +52,17 @@ pub type Result<T> = std::result::Result<T, NnError>;
 impl NnError {
     /// An I/O error at `path`.
     pub fn io(path: impl AsRef<std::path::Path>, source: std::io::Error) -> Self {
-        NnError::Io { path: path.as_ref().display().to_string(), source }
+        NnError::Io {
+            path: path.as_ref().display().to_string(),
+            source,
+        }
     }
     /// A checkpoint error at `path`.
     pub fn ckpt(path: impl AsRef<std::path::Path>, msg: impl Into<String>) -> Self {
-        NnError::Checkpoint { path: path.as_ref().display().to_string(), msg: msg.into() }
+        NnError::Checkpoint {
+            path: path.as_ref().display().to_string(),
+            msg: msg.into(),
+        }
     }
 }
 

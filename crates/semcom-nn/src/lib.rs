@@ -38,6 +38,9 @@ mod tests {
     #[test]
     fn libtorch_links_and_computes() {
         let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
-        assert_eq!(f64::try_from((&t * &t).sum(tch::Kind::Float)).unwrap(), 14.0);
+        assert_eq!(
+            f64::try_from((&t * &t).sum(tch::Kind::Float)).unwrap(),
+            14.0
+        );
     }
 }

@@ -57,11 +57,23 @@ pub struct OptimSpec {
 impl OptimSpec {
     /// Adam with the default betas at learning rate `lr`.
     pub fn adam(lr: f64) -> Self {
-        Self { kind: OptimKind::Adam, lr, momentum: 0.0, weight_decay: 0.0, beta1: 0.9, beta2: 0.999, eps: 1e-8 }
+        Self {
+            kind: OptimKind::Adam,
+            lr,
+            momentum: 0.0,
+            weight_decay: 0.0,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+        }
     }
     /// SGD with momentum `momentum` at learning rate `lr`.
     pub fn sgd(lr: f64, momentum: f64) -> Self {
-        Self { kind: OptimKind::Sgd, momentum, ..Self::adam(lr) }
+        Self {
+            kind: OptimKind::Sgd,
+            momentum,
+            ..Self::adam(lr)
+        }
     }
     /// Checks the ranges.
     pub fn validate(&self) -> Result<()> {
@@ -145,10 +157,21 @@ pub struct Optimizer {
 impl Optimizer {
     /// An optimiser over `params` (name, tensor), zero state.
     pub fn new(spec: &OptimSpec, params: Vec<(String, Tensor)>) -> Self {
-        let zeros = |p: &[(String, Tensor)]| p.iter().map(|(_, t)| t.zeros_like()).collect::<Vec<_>>();
+        let zeros =
+            |p: &[(String, Tensor)]| p.iter().map(|(_, t)| t.zeros_like()).collect::<Vec<_>>();
         let m = zeros(&params);
-        let v = if spec.kind == OptimKind::Adam { zeros(&params) } else { Vec::new() };
-        Self { spec: spec.clone(), params, m, v, t: 0 }
+        let v = if spec.kind == OptimKind::Adam {
+            zeros(&params)
+        } else {
+            Vec::new()
+        };
+        Self {
+            spec: spec.clone(),
+            params,
+            m,
+            v,
+            t: 0,
+        }
     }
 
     /// Clears the gradients of the parameters.
@@ -169,13 +192,19 @@ impl Optimizer {
                 if !g.defined() {
                     continue;
                 }
-                let g = if s.weight_decay > 0.0 { &g + &*p * s.weight_decay } else { g };
+                let g = if s.weight_decay > 0.0 {
+                    &g + &*p * s.weight_decay
+                } else {
+                    g
+                };
                 match s.kind {
                     OptimKind::Adam => {
                         let m = &mut self.m[i];
                         let _ = m.g_mul_scalar_(s.beta1).g_add_(&(&g * (1.0 - s.beta1)));
                         let v = &mut self.v[i];
-                        let _ = v.g_mul_scalar_(s.beta2).g_add_(&(g.square() * (1.0 - s.beta2)));
+                        let _ = v
+                            .g_mul_scalar_(s.beta2)
+                            .g_add_(&(g.square() * (1.0 - s.beta2)));
                         let bc1 = 1.0 - s.beta1.powi(t);
                         let bc2 = 1.0 - s.beta2.powi(t);
                         let denom = v.sqrt() / bc2.sqrt() + s.eps;

@@ -29,7 +29,11 @@ pub struct RawTensor {
 impl RawTensor {
     /// Builds a LibTorch tensor (CPU) from the raw data.
     pub fn to_tensor(&self) -> Tensor {
-        let kind = if self.dtype == "I64" { Kind::Int64 } else { Kind::Float };
+        let kind = if self.dtype == "I64" {
+            Kind::Int64
+        } else {
+            Kind::Float
+        };
         Tensor::from_data_size(&self.data, &self.shape, kind)
     }
 }
@@ -57,14 +61,20 @@ pub fn read_header(path: &Path) -> Result<(Map<String, Value>, u64)> {
     let mut f = std::fs::File::open(path).map_err(|e| NnError::io(path, e))?;
     let len = f.metadata().map_err(|e| NnError::io(path, e))?.len();
     let mut n = [0u8; 8];
-    f.read_exact(&mut n).map_err(|_| NnError::ckpt(path, "truncated: no header length"))?;
+    f.read_exact(&mut n)
+        .map_err(|_| NnError::ckpt(path, "truncated: no header length"))?;
     let n = u64::from_le_bytes(n);
     if n > MAX_HEADER || n + 8 > len {
-        return Err(NnError::ckpt(path, format!("corrupt: header length {n} for a file of {len} bytes")));
+        return Err(NnError::ckpt(
+            path,
+            format!("corrupt: header length {n} for a file of {len} bytes"),
+        ));
     }
     let mut h = vec![0u8; n as usize];
-    f.read_exact(&mut h).map_err(|_| NnError::ckpt(path, "truncated header"))?;
-    let v: Value = serde_json::from_slice(&h).map_err(|e| NnError::ckpt(path, format!("corrupt header: {e}")))?;
+    f.read_exact(&mut h)
+        .map_err(|_| NnError::ckpt(path, "truncated header"))?;
+    let v: Value = serde_json::from_slice(&h)
+        .map_err(|e| NnError::ckpt(path, format!("corrupt header: {e}")))?;
     match v {
         Value::Object(m) => Ok((m, len - 8 - n)),
         _ => Err(NnError::ckpt(path, "corrupt header: not a JSON object")),
@@ -80,7 +90,11 @@ pub fn read_metadata(path: &Path) -> Result<BTreeMap<String, String>> {
 fn parse_metadata(h: &Map<String, Value>) -> BTreeMap<String, String> {
     h.get("__metadata__")
         .and_then(|m| m.as_object())
-        .map(|m| m.iter().filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string()))).collect())
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|s| (k.clone(), s.to_string())))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -97,19 +111,30 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<StFile, String> {
     }
     let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes"));
     if n > MAX_HEADER || n > (bytes.len() - 8) as u64 {
-        return Err(format!("corrupt: header length {n} for a file of {} bytes", bytes.len()));
+        return Err(format!(
+            "corrupt: header length {n} for a file of {} bytes",
+            bytes.len()
+        ));
     }
     let n = n as usize;
-    let h: Value = serde_json::from_slice(&bytes[8..8 + n]).map_err(|e| format!("corrupt header: {e}"))?;
+    let h: Value =
+        serde_json::from_slice(&bytes[8..8 + n]).map_err(|e| format!("corrupt header: {e}"))?;
     let h = h.as_object().ok_or("corrupt header: not a JSON object")?;
     let data = &bytes[8 + n..];
-    let mut out = StFile { metadata: parse_metadata(h), ..Default::default() };
+    let mut out = StFile {
+        metadata: parse_metadata(h),
+        ..Default::default()
+    };
     for (name, v) in h {
         if name == "__metadata__" {
             continue;
         }
-        let dtype = v.get("dtype").and_then(|d| d.as_str()).ok_or(format!("tensor '{name}': no dtype"))?;
-        let size = dtype_size(dtype).ok_or(format!("tensor '{name}': unsupported dtype {dtype}"))?;
+        let dtype = v
+            .get("dtype")
+            .and_then(|d| d.as_str())
+            .ok_or(format!("tensor '{name}': no dtype"))?;
+        let size =
+            dtype_size(dtype).ok_or(format!("tensor '{name}': unsupported dtype {dtype}"))?;
         let shape: Vec<i64> = v
             .get("shape")
             .and_then(|s| s.as_array())
@@ -124,14 +149,30 @@ pub fn parse(bytes: &[u8]) -> std::result::Result<StFile, String> {
             .map(|a| a.iter().filter_map(|x| x.as_u64()).collect())
             .unwrap_or_default();
         if offs.len() != 2 || offs[0] > offs[1] || offs[1] > data.len() as u64 {
-            return Err(format!("tensor '{name}': data offsets {offs:?} outside the {} data bytes (truncated?)", data.len()));
+            return Err(format!(
+                "tensor '{name}': data offsets {offs:?} outside the {} data bytes (truncated?)",
+                data.len()
+            ));
         }
-        let numel = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d as u64)).ok_or("shape overflow")?;
+        let numel = shape
+            .iter()
+            .try_fold(1u64, |a, &d| a.checked_mul(d as u64))
+            .ok_or("shape overflow")?;
         if numel * size as u64 != offs[1] - offs[0] {
-            return Err(format!("tensor '{name}': shape {shape:?} does not match {} data bytes", offs[1] - offs[0]));
+            return Err(format!(
+                "tensor '{name}': shape {shape:?} does not match {} data bytes",
+                offs[1] - offs[0]
+            ));
         }
         let d = data[offs[0] as usize..offs[1] as usize].to_vec();
-        out.tensors.insert(name.clone(), RawTensor { dtype: dtype.into(), shape, data: d });
+        out.tensors.insert(
+            name.clone(),
+            RawTensor {
+                dtype: dtype.into(),
+                shape,
+                data: d,
+            },
+        );
     }
     Ok(out)
 }
@@ -150,14 +191,22 @@ pub fn raw_of(t: &Tensor) -> Result<RawTensor> {
             ("F32", v.iter().flat_map(|x| x.to_le_bytes()).collect())
         }
     };
-    Ok(RawTensor { dtype: dtype.into(), shape, data })
+    Ok(RawTensor {
+        dtype: dtype.into(),
+        shape,
+        data,
+    })
 }
 
 /// Serialises tensors and metadata to safetensors bytes (names sorted, header padded to 8 bytes).
 pub fn serialize(f: &StFile) -> Vec<u8> {
     let mut header = Map::new();
     if !f.metadata.is_empty() {
-        let m: Map<String, Value> = f.metadata.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        let m: Map<String, Value> = f
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect();
         header.insert("__metadata__".into(), Value::Object(m));
     }
     let mut off = 0usize;
@@ -190,7 +239,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     }
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut f = std::fs::File::create(&tmp).map_err(|e| NnError::io(&tmp, e))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| NnError::io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| NnError::io(&tmp, e))?;
     drop(f);
     std::fs::rename(&tmp, path).map_err(|e| NnError::io(path, e))
 }

@@ -151,13 +151,25 @@ pub fn psnr_of_mse(mse: f64) -> f64 {
 
 /// Per-image PSNR (peak 1) of `y` against `x`, both `[B, C, H, W]`.
 pub fn psnr_per_image(y: &Tensor, x: &Tensor) -> Result<Vec<f64>> {
-    let mse = (y - x).square().flatten(1, -1).mean_dim(1, false, Kind::Double);
-    Ok(Vec::<f64>::try_from(mse)?.into_iter().map(psnr_of_mse).collect())
+    let mse = (y - x)
+        .square()
+        .flatten(1, -1)
+        .mean_dim(1, false, Kind::Double);
+    Ok(Vec::<f64>::try_from(mse)?
+        .into_iter()
+        .map(psnr_of_mse)
+        .collect())
 }
 
 /// Per-image PSNR of `model` over all of `set` (whole images, same size) through `channel`,
 /// LibTorch seeded from `seed` per batch; batches of `batch`.
-pub fn evaluate<M: TrainModel>(model: &M, set: &ImageSet, channel: &ChannelSpec, seed: u64, batch: usize) -> Result<Vec<f64>> {
+pub fn evaluate<M: TrainModel>(
+    model: &M,
+    set: &ImageSet,
+    channel: &ChannelSpec,
+    seed: u64,
+    batch: usize,
+) -> Result<Vec<f64>> {
     let mut out = Vec::with_capacity(set.len());
     let dev = model.var_store().device();
     let mut start = 0;
@@ -221,7 +233,12 @@ fn load_checkpoint(path: &Path, vs: &nn::VarStore) -> Result<(CkptState, StFile)
     if f.metadata.get("format").map(String::as_str) != Some(CKPT_FORMAT) {
         return Err(NnError::ckpt(path, format!("not a {CKPT_FORMAT} file")));
     }
-    let get = |k: &str| f.metadata.get(k).cloned().ok_or_else(|| NnError::ckpt(path, format!("no '{k}' in the metadata")));
+    let get = |k: &str| {
+        f.metadata
+            .get(k)
+            .cloned()
+            .ok_or_else(|| NnError::ckpt(path, format!("no '{k}' in the metadata")))
+    };
     let bad = |k: &str| NnError::ckpt(path, format!("bad '{k}'"));
     let state = CkptState {
         step: get("step")?.parse().map_err(|_| bad("step"))?,
@@ -251,9 +268,14 @@ fn csv_append(path: &Path, line: &str) -> Result<()> {
     if let Some(d) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(d).map_err(|e| NnError::io(d, e))?;
     }
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| NnError::io(path, e))?;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| NnError::io(path, e))?;
     if new {
-        writeln!(f, "step,stage,lr,train_loss,train_psnr,val_psnr,elapsed_s").map_err(|e| NnError::io(path, e))?;
+        writeln!(f, "step,stage,lr,train_loss,train_psnr,val_psnr,elapsed_s")
+            .map_err(|e| NnError::io(path, e))?;
     }
     writeln!(f, "{line}").map_err(|e| NnError::io(path, e))
 }
@@ -269,7 +291,9 @@ pub fn train<M: TrainModel>(
     let vs = model.var_store();
     let total: u64 = stages.iter().map(|s| s.steps).sum();
     if stages.is_empty() || total == 0 || opts.batch == 0 || data.is_empty() {
-        return Err(NnError::Config("need at least one stage with steps, a batch size and data".into()));
+        return Err(NnError::Config(
+            "need at least one stage with steps, a batch size and data".into(),
+        ));
     }
     for s in stages {
         s.optimizer.validate()?;
@@ -290,11 +314,17 @@ pub fn train<M: TrainModel>(
         }
     }
     let start_step = step;
-    let (mut cur_stage, _) = stage_at(stages, step.min(total.saturating_sub(1))).expect("total > 0");
+    let (mut cur_stage, _) =
+        stage_at(stages, step.min(total.saturating_sub(1))).expect("total > 0");
     let mut opt = build_optimizer(vs, &stages[cur_stage]);
     if let Some((s, f)) = &resumed {
         if s.stage == cur_stage && step < total {
-            checkpoint::copy_validated(f, "optim.", &opt.state(), opts.checkpoint.as_deref().unwrap_or(Path::new("")))?;
+            checkpoint::copy_validated(
+                f,
+                "optim.",
+                &opt.state(),
+                opts.checkpoint.as_deref().unwrap_or(Path::new("")),
+            )?;
             opt.set_steps_done(s.opt_t);
         }
     }
@@ -304,7 +334,10 @@ pub fn train<M: TrainModel>(
     let mut last_ckpt = Instant::now();
     let pb = progress_bar(total, step, opts.progress);
     let (mut loss_sum, mut loss_n) = (0.0f64, 0u64);
-    let mut report = TrainReport { start_step, ..Default::default() };
+    let mut report = TrainReport {
+        start_step,
+        ..Default::default()
+    };
     let mut order_epoch = u64::MAX;
     let mut order = Vec::new();
     let mut lr = 0.0;
@@ -324,7 +357,10 @@ pub fn train<M: TrainModel>(
         let j = ((step % steps_per_epoch) as usize) * opts.batch;
         let idx = &order[j..(j + opts.batch).min(order.len())];
         let mut rng = rng_for(derive_seed(opts.seed, &[step, 0]), 0);
-        let x = data.batch(idx, opts.augment, &mut rng)?.images.to_device(vs.device());
+        let x = data
+            .batch(idx, opts.augment, &mut rng)?
+            .images
+            .to_device(vs.device());
         tch::manual_seed(derive_seed(opts.seed, &[step, 1]) as i64);
         let channel = stage.channel.as_ref().unwrap_or(&opts.channel);
         let y = model.forward_train(&x, channel);
@@ -341,7 +377,11 @@ pub fn train<M: TrainModel>(
         step += 1;
         pb.set_position(step);
         if step % 50 == 0 {
-            pb.set_message(format!("loss {:.5} psnr {:.2} dB", loss_sum / loss_n as f64, psnr_of_mse(loss_sum / loss_n as f64)));
+            pb.set_message(format!(
+                "loss {:.5} psnr {:.2} dB",
+                loss_sum / loss_n as f64,
+                psnr_of_mse(loss_sum / loss_n as f64)
+            ));
         }
         let elapsed = elapsed0 + t0.elapsed().as_secs_f64();
         let want_eval = (opts.eval_every > 0 && step % opts.eval_every == 0) || step == end;
@@ -358,7 +398,13 @@ pub fn train<M: TrainModel>(
             report.val_psnr = val_psnr;
             let vp = val_psnr.map_or(String::new(), |v| format!("{v:.3}"));
             if let Some(p) = &opts.log_csv {
-                csv_append(p, &format!("{step},{si},{lr:.3e},{mean:.6},{:.3},{vp},{elapsed:.1}", psnr_of_mse(mean)))?;
+                csv_append(
+                    p,
+                    &format!(
+                        "{step},{si},{lr:.3e},{mean:.6},{:.3},{vp},{elapsed:.1}",
+                        psnr_of_mse(mean)
+                    ),
+                )?;
             }
             if opts.verbose {
                 pb.suspend(|| {
@@ -372,10 +418,19 @@ pub fn train<M: TrainModel>(
             loss_n = 0;
         }
         if let Some(p) = &opts.checkpoint {
-            let by_steps = opts.checkpoint_every_steps.is_some_and(|n| n > 0 && step % n == 0);
-            let by_time = opts.checkpoint_every_secs.is_some_and(|s| last_ckpt.elapsed().as_secs_f64() >= s);
+            let by_steps = opts
+                .checkpoint_every_steps
+                .is_some_and(|n| n > 0 && step % n == 0);
+            let by_time = opts
+                .checkpoint_every_secs
+                .is_some_and(|s| last_ckpt.elapsed().as_secs_f64() >= s);
             if by_steps || by_time || step == end {
-                let st_ = CkptState { step, stage: si, opt_t: opt.steps_done(), elapsed };
+                let st_ = CkptState {
+                    step,
+                    stage: si,
+                    opt_t: opt.steps_done(),
+                    elapsed,
+                };
                 save_checkpoint(p, vs, &opt, &st_)?;
                 last_ckpt = Instant::now();
             }
@@ -390,5 +445,58 @@ pub fn train<M: TrainModel>(
 
 /// Metadata describing a training run, stored with exported weights.
 pub fn run_metadata(pairs: &[(&str, String)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+/// PSNR statistics of one evaluation point.
+#[derive(Clone, Debug, Serialize)]
+pub struct EvalPoint {
+    /// Test SNR (dB).
+    pub snr_db: f64,
+    /// Number of images.
+    pub images: usize,
+    /// Mean per-image PSNR (dB).
+    pub psnr_mean: f64,
+    /// Half-width of the 95 % confidence interval of the mean (1.96·s/√n).
+    pub psnr_ci95: f64,
+}
+
+/// Mean and 95 % confidence half-width of per-image PSNRs.
+pub fn summarize(snr_db: f64, psnr: &[f64]) -> EvalPoint {
+    let n = psnr.len().max(1) as f64;
+    let mean = psnr.iter().sum::<f64>() / n;
+    let var = psnr.iter().map(|p| (p - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    EvalPoint {
+        snr_db,
+        images: psnr.len(),
+        psnr_mean: mean,
+        psnr_ci95: 1.96 * (var / n).sqrt(),
+    }
+}
+
+/// Evaluates `model` on `set` through `channel` at each SNR of `snrs` (batched, seeded per SNR).
+pub fn evaluate_snrs<M: TrainModel>(
+    model: &M,
+    set: &ImageSet,
+    channel: &ChannelSpec,
+    snrs: &[f64],
+    seed: u64,
+    batch: usize,
+) -> Result<Vec<EvalPoint>> {
+    snrs.iter()
+        .enumerate()
+        .map(|(i, &s)| {
+            let p = evaluate(
+                model,
+                set,
+                &channel.at_snr(s),
+                derive_seed(seed, &[i as u64]),
+                batch,
+            )?;
+            Ok(summarize(s, &p))
+        })
+        .collect()
 }

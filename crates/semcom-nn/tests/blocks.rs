@@ -12,7 +12,10 @@ fn gdn_matches_its_definition_at_initialisation() {
     let ig = Gdn::new(vs.root() / "ig", 3, true);
     let x = Tensor::from_slice(&[1.0f32, -2.0, 3.0]).reshape([1, 3, 1, 1]);
     // β = 1, γ = 0.1·I: y_i = x_i / sqrt(1 + 0.1 x_i²).
-    let want: Vec<f32> = [1.0f32, -2.0, 3.0].iter().map(|v| v / (1.0 + 0.1 * v * v).sqrt()).collect();
+    let want: Vec<f32> = [1.0f32, -2.0, 3.0]
+        .iter()
+        .map(|v| v / (1.0 + 0.1 * v * v).sqrt())
+        .collect();
     let got = Vec::<f32>::try_from(g.forward(&x).flatten(0, -1)).unwrap();
     assert!(want.iter().zip(&got).all(|(a, b)| (a - b).abs() < 1e-6));
     let inv = Vec::<f32>::try_from(ig.forward(&x).flatten(0, -1)).unwrap();
@@ -25,8 +28,22 @@ fn stacks_and_residual_blocks_have_the_right_shapes() {
     let s = ConvStack::new(
         &(vs.root() / "s"),
         &[
-            LayerSpec { cin: 3, cout: 8, k: 3, stride: 2, transposed: false, act: Act::Gdn },
-            LayerSpec { cin: 8, cout: 3, k: 3, stride: 2, transposed: true, act: Act::Igdn },
+            LayerSpec {
+                cin: 3,
+                cout: 8,
+                k: 3,
+                stride: 2,
+                transposed: false,
+                act: Act::Gdn,
+            },
+            LayerSpec {
+                cin: 8,
+                cout: 3,
+                k: 3,
+                stride: 2,
+                transposed: true,
+                act: Act::Igdn,
+            },
         ],
     );
     let r = ResBlock::new(&(vs.root() / "r"), 3, 5);
@@ -52,7 +69,9 @@ fn deepjscc_bandwidth_ratio_and_power() {
         assert!(lo >= 0.0 && hi <= 1.0);
     }
     assert!(DeepJsccConfig::for_ratio(0.1).is_err());
-    assert!(DeepJscc::check_input(&Tensor::zeros([1, 3, 30, 32], (Kind::Float, Device::Cpu))).is_err());
+    assert!(
+        DeepJscc::check_input(&Tensor::zeros([1, 3, 30, 32], (Kind::Float, Device::Cpu))).is_err()
+    );
 }
 
 #[test]
@@ -67,7 +86,9 @@ fn image_level_coding_respects_budget_and_power() {
     assert_eq!((out.width(), out.height(), out.channels()), (37, 29, 3));
     let grey = m.decode_image(&s, 37, 29, 1).unwrap();
     assert_eq!(grey.channels(), 1);
-    assert!(m.decode_image(&vec![Default::default(); 10 * k], 37, 29, 3).is_err());
+    assert!(m
+        .decode_image(&vec![Default::default(); 10 * k], 37, 29, 3)
+        .is_err());
     let mut bad = img.clone();
     bad.data_mut()[0] = f32::NAN;
     assert!(m.encode_image(&bad, k).is_err());

@@ -31,11 +31,18 @@ fn awgn_measured_snr_matches() {
     let x = signal();
     for snr in [0.0, 10.0, 20.0] {
         tch::manual_seed(3);
-        let y = ChannelSpec::Awgn { snr_db: snr, snr_db_max: None }.forward(&x);
+        let y = ChannelSpec::Awgn {
+            snr_db: snr,
+            snr_db_max: None,
+        }
+        .forward(&x);
         // Noise power per complex use = 2 × per-real variance.
         let n0 = 2.0 * mean(&(&y - &x).square());
         let measured = 10.0 * (1.0 / n0).log10();
-        assert!((measured - snr).abs() < 0.05, "SNR {snr}: measured {measured}");
+        assert!(
+            (measured - snr).abs() < 0.05,
+            "SNR {snr}: measured {measured}"
+        );
         assert!(mean(&(&y - &x)).abs() < 0.01);
     }
 }
@@ -45,16 +52,32 @@ fn rayleigh_zf_noise_and_fading_statistics() {
     let x = signal();
     tch::manual_seed(5);
     let snr = 10.0;
-    let y = ChannelSpec::Rayleigh { snr_db: snr, snr_db_max: None, block: false }.forward(&x);
+    let y = ChannelSpec::Rayleigh {
+        snr_db: snr,
+        snr_db_max: None,
+        block: false,
+    }
+    .forward(&x);
     // After ZF the error is n/h: E|n/h|² is infinite for Rayleigh, so test the median instead:
     // |n/h|² = |n|²/|h|², both Exp-distributed (means N0 and 1): the ratio's median is N0.
-    let e = (&y - &x).reshape([-1, 2]).square().sum_dim_intlist(1, false, Kind::Float);
+    let e = (&y - &x)
+        .reshape([-1, 2])
+        .square()
+        .sum_dim_intlist(1, false, Kind::Float);
     let med = f64::try_from(e.median()).unwrap();
     let n0 = noise_var(snr);
-    assert!((med / n0 - 1.0).abs() < 0.08, "median |n/h|^2 = {med}, N0 = {n0}");
+    assert!(
+        (med / n0 - 1.0).abs() < 0.08,
+        "median |n/h|^2 = {med}, N0 = {n0}"
+    );
     // Block fading: all symbols of an item share h, so the error of an item scales together.
     tch::manual_seed(6);
-    let yb = ChannelSpec::Rayleigh { snr_db: 40.0, snr_db_max: None, block: true }.forward(&x);
+    let yb = ChannelSpec::Rayleigh {
+        snr_db: 40.0,
+        snr_db_max: None,
+        block: true,
+    }
+    .forward(&x);
     assert!(mean(&(&yb - &x).square()) < 0.1);
 }
 
@@ -63,7 +86,11 @@ fn erasure_fraction_matches() {
     let x = signal();
     tch::manual_seed(7);
     let y = ChannelSpec::Erasure { p: 0.3 }.forward(&x);
-    let zero = y.reshape([-1, 2]).abs().sum_dim_intlist(1, false, Kind::Float).eq(0.0);
+    let zero = y
+        .reshape([-1, 2])
+        .abs()
+        .sum_dim_intlist(1, false, Kind::Float)
+        .eq(0.0);
     let frac = mean(&zero.to_kind(Kind::Float));
     assert!((frac - 0.3).abs() < 0.02, "erased {frac}");
 }
@@ -74,8 +101,9 @@ fn rng_noise_equals_the_simulation_path() {
     let x = Tensor::from_slice(&v).reshape([4, 500]);
     let y = awgn_from_rng(&x, 7.0, &mut rng_for(42, 1)).unwrap();
     let sym = reals_to_complex(&v);
-    let Received::Symbols { y: ys, .. } =
-        semcom_channel::awgn::Awgn.transmit_symbols(&sym, 7.0, &mut rng_for(42, 1)).unwrap()
+    let Received::Symbols { y: ys, .. } = semcom_channel::awgn::Awgn
+        .transmit_symbols(&sym, 7.0, &mut rng_for(42, 1))
+        .unwrap()
     else {
         panic!("symbols expected")
     };
@@ -91,7 +119,12 @@ fn pixel_shuffle_round_trip_and_gradients_flow() {
     assert_eq!(up.size(), [2, 3, 10, 14]);
     assert!(pixel_unshuffle(&up, 2).equal(&x));
     let xr = Tensor::randn([3, 64], (Kind::Float, tch::Device::Cpu)).set_requires_grad(true);
-    let y = ChannelSpec::Rayleigh { snr_db: 10.0, snr_db_max: Some(20.0), block: false }.forward(&xr);
+    let y = ChannelSpec::Rayleigh {
+        snr_db: 10.0,
+        snr_db_max: Some(20.0),
+        block: false,
+    }
+    .forward(&xr);
     y.sum(Kind::Float).backward();
     assert!(xr.grad().defined());
 }

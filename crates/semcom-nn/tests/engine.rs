@@ -24,19 +24,35 @@ fn synthetic(n: usize, size: usize) -> ImageSet {
                 for x in 0..size {
                     for c in 0..3 {
                         let v = 0.5
-                            + 0.4 * (((x + 2 * c + i) as f32) * 0.4).sin() * (((y + i * 3) as f32) * 0.3 + c as f32).cos();
+                            + 0.4
+                                * (((x + 2 * c + i) as f32) * 0.4).sin()
+                                * (((y + i * 3) as f32) * 0.3 + c as f32).cos();
                         rgb[(y * size + x) * 3 + c] = (v * 255.0) as u8;
                     }
                 }
             }
-            Sample { width: size, height: size, rgb, label_map: None, class: None }
+            Sample {
+                width: size,
+                height: size,
+                rgb,
+                label_map: None,
+                class: None,
+            }
         })
         .collect();
-    ImageSet { samples, paths: vec![], classes: vec![] }
+    ImageSet {
+        samples,
+        paths: vec![],
+        classes: vec![],
+    }
 }
 
 fn tiny() -> DeepJsccConfig {
-    DeepJsccConfig { c: 4, widths: vec![6, 6, 6, 6], kernel: 3 }
+    DeepJsccConfig {
+        c: 4,
+        widths: vec![6, 6, 6, 6],
+        kernel: 3,
+    }
 }
 
 fn model(seed: i64) -> DeepJscc {
@@ -59,7 +75,10 @@ fn stages(steps: [u64; 2]) -> Vec<Stage> {
             name: "b".into(),
             steps: steps[1],
             optimizer: OptimSpec::sgd(1e-2, 0.9),
-            schedule: Schedule::Step { every: 3, gamma: 0.5 },
+            schedule: Schedule::Step {
+                every: 3,
+                gamma: 0.5,
+            },
             loss: Loss::L1,
             freeze: vec!["enc.".into()],
             channel: None,
@@ -72,15 +91,31 @@ fn tiny_model_learns() {
     tch::set_num_threads(1);
     let data = synthetic(64, 16);
     let m = model(3);
-    let ch = ChannelSpec::Awgn { snr_db: 20.0, snr_db_max: None };
+    let ch = ChannelSpec::Awgn {
+        snr_db: 20.0,
+        snr_db_max: None,
+    };
     let before = evaluate(&m, &data, &ch, 1, 64).unwrap();
-    let opts = TrainOptions { seed: 5, batch: 8, channel: ch.clone(), ..Default::default() };
-    let st = vec![Stage { steps: 60, ..stages([60, 0])[0].clone() }];
+    let opts = TrainOptions {
+        seed: 5,
+        batch: 8,
+        channel: ch.clone(),
+        ..Default::default()
+    };
+    let st = vec![Stage {
+        steps: 60,
+        ..stages([60, 0])[0].clone()
+    }];
     let r = train(&m, &st, &data, None, &opts).unwrap();
     let after = evaluate(&m, &data, &ch, 1, 64).unwrap();
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
     assert_eq!(r.step, 60);
-    assert!(mean(&after) > mean(&before) + 2.0, "PSNR {} -> {}", mean(&before), mean(&after));
+    assert!(
+        mean(&after) > mean(&before) + 2.0,
+        "PSNR {} -> {}",
+        mean(&before),
+        mean(&after)
+    );
 }
 
 #[test]
@@ -92,8 +127,14 @@ fn resume_is_bit_identical() {
     let base = TrainOptions {
         seed: 9,
         batch: 8,
-        augment: Augment { crop: Some((12, 12)), flip: true },
-        channel: ChannelSpec::Awgn { snr_db: 5.0, snr_db_max: Some(15.0) },
+        augment: Augment {
+            crop: Some((12, 12)),
+            flip: true,
+        },
+        channel: ChannelSpec::Awgn {
+            snr_db: 5.0,
+            snr_db_max: Some(15.0),
+        },
         ..Default::default()
     };
     // Uninterrupted run.
@@ -102,7 +143,12 @@ fn resume_is_bit_identical() {
     // Interrupted at step 7 (mid stage 0), resumed into a model with different initial weights,
     // interrupted again at 15 (mid stage 1) and resumed to the end.
     let ck = dir.join("ck.safetensors");
-    let with = |stop: Option<u64>| TrainOptions { checkpoint: Some(ck.clone()), resume: true, stop_at: stop, ..base.clone() };
+    let with = |stop: Option<u64>| TrainOptions {
+        checkpoint: Some(ck.clone()),
+        resume: true,
+        stop_at: stop,
+        ..base.clone()
+    };
     let b = model(1);
     assert_eq!(train(&b, &st, &data, None, &with(Some(7))).unwrap().step, 7);
     let c = model(77);
@@ -139,7 +185,11 @@ fn bad_checkpoints_are_rejected_cleanly() {
     let e = DeepJscc::load(&p, Device::Cpu).unwrap_err().to_string();
     assert!(e.contains("checkpoint") && e.contains("trunc"), "{e}");
     // Garbage and empty files.
-    for (name, b) in [("garbage", vec![0xffu8; 64]), ("empty", vec![]), ("short", vec![1, 2, 3])] {
+    for (name, b) in [
+        ("garbage", vec![0xffu8; 64]),
+        ("empty", vec![]),
+        ("short", vec![1, 2, 3]),
+    ] {
         let p = dir.join(format!("{name}.safetensors"));
         std::fs::write(&p, &b).unwrap();
         assert!(DeepJscc::load(&p, Device::Cpu).is_err());
@@ -147,18 +197,33 @@ fn bad_checkpoints_are_rejected_cleanly() {
     // Mismatched architecture: weights of c = 4 loaded into c = 8.
     tch::manual_seed(0);
     let other = DeepJscc::new(&DeepJsccConfig { c: 8, ..tiny() }, Device::Cpu).unwrap();
-    let e = semcom_nn::checkpoint::load_weights(&other.vs, &good).unwrap_err().to_string();
+    let e = semcom_nn::checkpoint::load_weights(&other.vs, &good)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("does not match") && e.contains("shape"), "{e}");
     // A training checkpoint from another model is rejected on resume.
     let ck = dir.join("ck.safetensors");
     let data = synthetic(16, 16);
-    let opts = TrainOptions { batch: 4, checkpoint: Some(ck.clone()), resume: true, ..Default::default() };
+    let opts = TrainOptions {
+        batch: 4,
+        checkpoint: Some(ck.clone()),
+        resume: true,
+        ..Default::default()
+    };
     train(&m, &stages([2, 0])[..1], &data, None, &opts).unwrap();
-    let e = train(&other, &stages([4, 0])[..1], &data, None, &opts).unwrap_err().to_string();
+    let e = train(&other, &stages([4, 0])[..1], &data, None, &opts)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("does not match"), "{e}");
     // Weights are not a training checkpoint.
-    let opts2 = TrainOptions { checkpoint: Some(good.clone()), ..opts };
-    assert!(train(&m, &stages([4, 0])[..1], &data, None, &opts2).unwrap_err().to_string().contains("not a"));
+    let opts2 = TrainOptions {
+        checkpoint: Some(good.clone()),
+        ..opts
+    };
+    assert!(train(&m, &stages([4, 0])[..1], &data, None, &opts2)
+        .unwrap_err()
+        .to_string()
+        .contains("not a"));
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -3,6 +3,7 @@
 //! Each scheme implements [`semcom_core::Scheme`]; [`registry::build`] makes one from its
 //! name and [`registry::SchemeOptions`].
 
+pub mod deepjscc;
 pub mod registry;
 pub mod separation;
 pub mod softcast;

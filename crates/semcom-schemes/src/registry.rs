@@ -41,6 +41,11 @@ pub fn available() -> Vec<SchemeInfo> {
         in_demo: true,
     }];
     v.extend(crate::separation::scheme_infos());
+    v.push(SchemeInfo {
+        name: "deepjscc",
+        description: "deep JSCC: 5x5 conv + PReLU autoencoder, trained at 10 dB AWGN on CIFAR-10 (Bourtsoulatze et al. 2019)",
+        in_demo: true,
+    });
     v
 }
 
@@ -48,6 +53,10 @@ pub fn available() -> Vec<SchemeInfo> {
 pub fn build(name: &str, opts: &SchemeOptions) -> Result<Box<dyn Scheme>> {
     match name {
         "softcast" => Ok(Box::new(crate::softcast::SoftCast::default())),
+        "deepjscc" => Ok(Box::new(crate::deepjscc::DeepJsccScheme::new(
+            crate::deepjscc::weights_dir(opts.weights.as_deref()),
+            &opts.device,
+        )?)),
         n if crate::separation::Separation::is_separation(n) => {
             Ok(Box::new(crate::separation::Separation::from_name(n, opts.mcs.as_deref())?))
         }

@@ -16,6 +16,9 @@ pub struct Args {
     /// Resume from the run's checkpoint when it exists.
     #[arg(long)]
     pub resume: bool,
+    /// Only write the export weights from the run's last checkpoint (after stopping early).
+    #[arg(long)]
+    pub export_only: bool,
 }
 
 /// Runs the command.
@@ -24,6 +27,18 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", args.config.display()))?;
     let device = semcom_nn::device(&args.device)
         .with_context(|| format!("unknown device '{}' (cpu or cuda)", args.device))?;
+    if args.export_only {
+        let step = semcom_nn::config::export_checkpoint(&cfg, device)?;
+        if g.json {
+            println!(
+                "{}",
+                serde_json::json!({"exported_step": step, "path": cfg.output.export})
+            );
+        } else {
+            println!("{}: exported the checkpoint at step {step}", cfg.name);
+        }
+        return Ok(());
+    }
     let progress = !g.json;
     let report = semcom_nn::config::run(&cfg, device, args.resume, progress)?;
     if g.json {
