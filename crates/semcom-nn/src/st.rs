@@ -219,7 +219,7 @@ pub fn serialize(f: &StFile) -> Vec<u8> {
         off = end;
     }
     let mut h = serde_json::to_vec(&Value::Object(header)).expect("JSON of strings");
-    while h.len() % 8 != 0 {
+    while !h.len().is_multiple_of(8) {
         h.push(b' ');
     }
     let mut out = Vec::with_capacity(8 + h.len() + off);

@@ -376,7 +376,7 @@ pub fn train<M: TrainModel>(
         loss_n += 1;
         step += 1;
         pb.set_position(step);
-        if step % 50 == 0 {
+        if step.is_multiple_of(50) {
             pb.set_message(format!(
                 "loss {:.5} psnr {:.2} dB",
                 loss_sum / loss_n as f64,
@@ -384,7 +384,7 @@ pub fn train<M: TrainModel>(
             ));
         }
         let elapsed = elapsed0 + t0.elapsed().as_secs_f64();
-        let want_eval = (opts.eval_every > 0 && step % opts.eval_every == 0) || step == end;
+        let want_eval = (opts.eval_every > 0 && step.is_multiple_of(opts.eval_every)) || step == end;
         if want_eval {
             let mean = loss_sum / loss_n.max(1) as f64;
             report.last_loss = mean;
@@ -420,7 +420,7 @@ pub fn train<M: TrainModel>(
         if let Some(p) = &opts.checkpoint {
             let by_steps = opts
                 .checkpoint_every_steps
-                .is_some_and(|n| n > 0 && step % n == 0);
+                .is_some_and(|n| n > 0 && step.is_multiple_of(n));
             let by_time = opts
                 .checkpoint_every_secs
                 .is_some_and(|s| last_ckpt.elapsed().as_secs_f64() >= s);
