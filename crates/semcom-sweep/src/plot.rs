@@ -39,7 +39,8 @@ pub struct Figure {
     pub series: Vec<Series>,
 }
 
-/// A colour-blind-friendly palette (Okabe & Ito 2008), then plotters' Palette99.
+/// A colour-blind-friendly palette (Okabe & Ito 2008, yellow replaced by purple for contrast on
+/// white), then plotters' Palette99.
 pub fn color(i: usize) -> RGBColor {
     const OKABE_ITO: [(u8, u8, u8); 8] = [
         (0, 114, 178),
@@ -49,7 +50,7 @@ pub fn color(i: usize) -> RGBColor {
         (230, 159, 0),
         (86, 180, 233),
         (0, 0, 0),
-        (240, 228, 66),
+        (117, 112, 179),
     ];
     match OKABE_ITO.get(i) {
         Some(&(r, g, b)) => RGBColor(r, g, b),
@@ -165,6 +166,7 @@ fn draw_on<DB: DrawingBackend>(
     chart
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
+        .margin(12)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()

@@ -102,11 +102,12 @@ fn axis_name(metric: &str) -> String {
 /// payload bits (one line per scheme and budget, over SNR).
 pub fn figures(header: &Header, rows: &[SummaryRow]) -> Vec<Figure> {
     let cfg = &header.config;
+    let present = unique(rows.iter().map(|r| r.scheme.clone()));
     let scheme_color = |label: &str| {
-        cfg.schemes
+        present
             .iter()
-            .position(|s| s.label() == label)
-            .unwrap_or(cfg.schemes.len())
+            .position(|s| s == label)
+            .unwrap_or(present.len())
     };
     let n_images = |ds: &str| {
         rows.iter()
