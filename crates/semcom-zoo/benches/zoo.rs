@@ -14,8 +14,20 @@ use semcom_zoo::yolo::{DetectOptions, Yolo};
 use std::path::PathBuf;
 use std::time::Instant;
 
-fn time(iters: usize, mut f: impl FnMut()) -> (f64, f64) {
+/// Process CPU time (user + system) in ms from `/proc/self/stat` (0 where unavailable), so
+/// that the table means something on a shared, overloaded machine.
+fn cpu_ms() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let rest = s.rsplit_once(')').map(|r| r.1).unwrap_or("");
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    (tick(11) + tick(12)) * 10.0 // utime, stime in 1/100 s
+}
+
+/// (median wall ms, min wall ms, mean CPU ms) per call.
+fn time(iters: usize, mut f: impl FnMut()) -> (f64, f64, f64) {
     f(); // warm-up
+    let c0 = cpu_ms();
     let mut v: Vec<f64> = (0..iters)
         .map(|_| {
             let t = Instant::now();
@@ -23,8 +35,9 @@ fn time(iters: usize, mut f: impl FnMut()) -> (f64, f64) {
             t.elapsed().as_secs_f64() * 1e3
         })
         .collect();
+    let cpu = (cpu_ms() - c0) / iters as f64;
     v.sort_by(f64::total_cmp);
-    (v[v.len() / 2], v[0])
+    (v[v.len() / 2], v[0], cpu)
 }
 
 fn main() {
@@ -42,10 +55,12 @@ fn main() {
         "/../../../shared/models"
     ));
     println!(
-        "{:<34} {:>12} {:>12}   ({iters} runs, {threads} threads)",
-        "network / input", "median ms", "min ms"
+        "{:<34} {:>12} {:>12} {:>12}   ({iters} runs, {threads} threads)",
+        "network / input", "median ms", "min ms", "CPU ms"
     );
-    let row = |name: &str, t: (f64, f64)| println!("{name:<34} {:>12.1} {:>12.1}", t.0, t.1);
+    let row = |name: &str, t: (f64, f64, f64)| {
+        println!("{name:<34} {:>12.1} {:>12.1} {:>12.0}", t.0, t.1, t.2)
+    };
     let camvid = test_card(480, 360);
     if models.is_dir() {
         let net = Espnet::load(

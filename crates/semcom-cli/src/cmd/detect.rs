@@ -26,8 +26,8 @@ pub struct Args {
     /// Output directory for `<stem>_detections.json` and `<stem>_boxes.png`.
     #[arg(short = 'o', long)]
     out: PathBuf,
-    /// LibTorch intra-op threads.
-    #[arg(long, default_value_t = 2)]
+    /// LibTorch intra-op threads (1 is fastest on a shared, loaded machine).
+    #[arg(long, default_value_t = 1)]
     threads: i32,
 }
 

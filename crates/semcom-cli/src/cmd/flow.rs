@@ -43,8 +43,8 @@ struct EvalArgs {
     /// Largest synthetic displacement (px).
     #[arg(long, default_value_t = 8.0)]
     max_disp: f32,
-    /// LibTorch intra-op threads.
-    #[arg(long, default_value_t = 2)]
+    /// LibTorch intra-op threads (1 is fastest on a shared, loaded machine).
+    #[arg(long, default_value_t = 1)]
     threads: i32,
 }
 
@@ -81,8 +81,8 @@ struct TrainArgs {
     /// Stop after this many minutes even if fewer steps are done.
     #[arg(long)]
     max_minutes: Option<f64>,
-    /// LibTorch intra-op threads.
-    #[arg(long, default_value_t = 2)]
+    /// LibTorch intra-op threads (1 is fastest on a shared, loaded machine).
+    #[arg(long, default_value_t = 1)]
     threads: i32,
     /// Output weights file.
     #[arg(short = 'o', long, default_value = DEFAULT_WEIGHTS)]

@@ -25,8 +25,8 @@ pub struct Args {
     /// Evaluate mIoU on a CamVid-layout folder (test/ + testannot/) instead of segmenting images.
     #[arg(long)]
     eval_camvid: Option<PathBuf>,
-    /// LibTorch intra-op threads.
-    #[arg(long, default_value_t = 2)]
+    /// LibTorch intra-op threads (1 is fastest on a shared, loaded machine).
+    #[arg(long, default_value_t = 1)]
     threads: i32,
 }
 
