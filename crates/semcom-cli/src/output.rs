@@ -142,3 +142,29 @@ pub fn print_table(rows: &[Row]) {
         );
     }
 }
+
+/// Parses an inclusive range `start:stop:step` or a list `a,b,c` into at most 1000 finite
+/// values (grid points rounded to 1e-9 so that 0.1 steps print cleanly).
+pub fn parse_range(s: &str) -> Result<Vec<f64>> {
+    let v: Vec<f64> = if let [a, b, c] = s.split(':').collect::<Vec<_>>()[..] {
+        let (a, b, c): (f64, f64, f64) = (a.trim().parse()?, b.trim().parse()?, c.trim().parse()?);
+        if !(c > 0.0 && a.is_finite() && b.is_finite() && b >= a && (b - a) / c <= 1000.0) {
+            anyhow::bail!("bad range '{s}': need start ≤ stop, step > 0, at most 1000 points");
+        }
+        let n = ((b - a) / c + 1e-9).floor() as usize;
+        (0..=n).map(|i| ((a + i as f64 * c) * 1e9).round() / 1e9).collect()
+    } else {
+        s.split(',').map(|x| x.trim().parse::<f64>()).collect::<std::result::Result<_, _>>()?
+    };
+    if v.is_empty() || v.len() > 1000 || v.iter().any(|x| !x.is_finite()) {
+        anyhow::bail!("bad list '{s}' (use start:stop:step or a,b,c of finite numbers)");
+    }
+    Ok(v)
+}
+
+/// Writes `data` to `path` atomically (temporary file in the same folder, then rename).
+pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
+    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+}

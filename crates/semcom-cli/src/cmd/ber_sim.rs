@@ -3,6 +3,7 @@
 //! exact AWGN BER, and its Rayleigh average). Prints a table or JSON lines, and writes
 //! `ber_sim.csv`, `ber_sim.jsonl` and `ber_sim.png` (log-scale BER vs Es/N0) into `-o DIR`.
 
+use crate::output::{parse_range, write_atomic};
 use crate::Global;
 use anyhow::{anyhow, bail, Context, Result};
 use semcom_channel::sim::simulate_ber;
@@ -52,30 +53,6 @@ struct Point {
     channel: String,
 }
 
-/// Parses `start:stop:step` (inclusive) or `a,b,c` into at most 1000 finite values.
-fn parse_snrs(s: &str) -> Result<Vec<f64>> {
-    let parts: Vec<&str> = s.split(':').collect();
-    let v: Vec<f64> = match parts[..] {
-        [a, b, c] => {
-            let (a, b, c): (f64, f64, f64) =
-                (a.trim().parse()?, b.trim().parse()?, c.trim().parse()?);
-            if !(a.is_finite() && b.is_finite() && c > 0.0 && b >= a && (b - a) / c <= 1000.0) {
-                bail!("bad SNR range '{s}': need start ≤ stop, step > 0, at most 1000 points");
-            }
-            let n = ((b - a) / c + 1e-9).floor() as usize;
-            (0..=n).map(|i| a + i as f64 * c).collect()
-        }
-        [_] => s
-            .split(',')
-            .map(|x| x.trim().parse::<f64>())
-            .collect::<std::result::Result<_, _>>()?,
-        _ => bail!("bad SNR list '{s}' (use start:stop:step or a,b,c)"),
-    };
-    if v.is_empty() || v.len() > 1000 || v.iter().any(|x| !x.is_finite()) {
-        bail!("bad SNR list '{s}'");
-    }
-    Ok(v)
-}
 
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> Result<()> {
@@ -97,7 +74,7 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     if args.bits == 0 {
         bail!("--bits must be at least 1");
     }
-    let snrs = parse_snrs(&args.snr)?;
+    let snrs = parse_range(&args.snr)?;
     let bar = indicatif::ProgressBar::new(args.bits * snrs.len() as u64);
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {percent}% {msg} ETA {eta}")
@@ -163,12 +140,6 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     Ok(())
 }
 
-/// Writes `data` to `path` atomically (temporary file, then rename).
-fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
-}
 
 fn write_outputs(dir: &Path, pts: &[Point]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -329,10 +300,10 @@ mod tests {
 
     #[test]
     fn snr_lists() {
-        assert_eq!(parse_snrs("0:20:2").unwrap().len(), 11);
-        assert_eq!(parse_snrs("1, 2.5").unwrap(), vec![1.0, 2.5]);
+        assert_eq!(parse_range("0:20:2").unwrap().len(), 11);
+        assert_eq!(parse_range("1, 2.5").unwrap(), vec![1.0, 2.5]);
         for bad in ["", "0:1", "3:1:1", "0:1:0", "a,b", "nan", "0:1e9:1e-3"] {
-            assert!(parse_snrs(bad).is_err(), "{bad}");
+            assert!(parse_range(bad).is_err(), "{bad}");
         }
     }
 

@@ -3,6 +3,7 @@
 //! stopped after `--min-errors` block errors or `--max-blocks` blocks. Writes JSON lines / a
 //! table on stdout and, with `-o DIR`, `ldpc_sim.csv`, `ldpc_sim.jsonl` and `ldpc_sim.png`.
 
+use crate::output::{parse_range, write_atomic};
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -123,39 +124,7 @@ fn parse_rate(s: &str) -> Result<f64> {
     Ok(r)
 }
 
-/// Parses `start:stop:step` (inclusive) or `a,b,c`.
-fn parse_range(s: &str) -> Result<Vec<f64>> {
-    let v: Vec<f64> = if let [a, b, c] = s.split(':').collect::<Vec<_>>()[..] {
-        let (a, b, c): (f64, f64, f64) = (a.parse()?, b.parse()?, c.parse()?);
-        if !(c > 0.0) || !a.is_finite() || !b.is_finite() || b < a || (b - a) / c > 1000.0 {
-            bail!("bad range '{s}': need start ≤ stop, step > 0, at most 1000 points");
-        }
-        let n = ((b - a) / c + 1e-9).floor() as usize;
-        (0..=n)
-            .map(|i| ((a + i as f64 * c) * 1e9).round() / 1e9)
-            .collect()
-    } else {
-        s.split(',')
-            .map(|x| x.trim().parse::<f64>())
-            .collect::<std::result::Result<_, _>>()?
-    };
-    if v.is_empty() || v.iter().any(|x| !x.is_finite()) {
-        bail!("bad SNR list '{s}'");
-    }
-    Ok(v)
-}
 
-/// Deterministic random bits from (seed, point, block) via SplitMix64 chains.
-fn random_bits(seed: u64, n: usize) -> Vec<u8> {
-    let mut out = Vec::with_capacity(n);
-    let mut w = 0u64;
-    while out.len() < n {
-        let word = derive_seed(seed, &[w]);
-        out.extend((0..64).map(|i| ((word >> i) & 1) as u8).take(n - out.len()));
-        w += 1;
-    }
-    out
-}
 
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> Result<()> {
@@ -223,7 +192,7 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
                 .into_par_iter()
                 .map(|b| -> Result<(bool, u64, u64)> {
                     let s = derive_seed(args.seed, &[pi as u64, b]);
-                    let bits = random_bits(derive_seed(s, &[0]), args.k);
+                    let bits = semcom_channel::sim::random_bits(args.k, derive_seed(s, &[0]));
                     let x = modulation.modulate(&code.encode(&bits)?)?;
                     let y = add_awgn(&x, n0, derive_seed(s, &[1]));
                     let llr = modulation.demap(&y, &[n0 as f32], demapper)?;
@@ -274,13 +243,6 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     Ok(())
 }
 
-/// Writes `data` to `path` atomically (temporary file, then rename).
-fn write_atomic(path: &Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
-    Ok(())
-}
 
 fn write_outputs(dir: &Path, pts: &[Point]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -397,8 +359,8 @@ mod tests {
         );
         assert_eq!(parse_range("1.5, 2").unwrap(), vec![1.5, 2.0]);
         assert!(parse_range("2:1:0.5").is_err() && parse_range("0:1:0").is_err());
-        let b = random_bits(7, 130);
-        assert_eq!(b, random_bits(7, 130));
+        let b = semcom_channel::sim::random_bits(130, 7);
+        assert_eq!(b, semcom_channel::sim::random_bits(130, 7));
         assert!(b.iter().all(|&x| x < 2) && b.iter().any(|&x| x == 1));
     }
 }
