@@ -2,13 +2,14 @@
 //! rate–distortion table (`rd`: mean PSNR-RGB and achieved BPP per target BPP, with the
 //! CompressAI reference interpolated at the achieved BPP). See `docs/codecs.md`.
 
+use crate::output::write_atomic;
 use crate::Global;
 use anyhow::{bail, Context};
 use semcom_codecs::psnr::psnr_u8;
 use semcom_codecs::rd::{load_reference, measure, png_files};
 use semcom_codecs::{bpp_of, codec_by_name, codec_names, with_channels, RateTarget};
 use semcom_core::Image;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Arguments.
 #[derive(clap::Args, Debug)]
@@ -106,13 +107,6 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
             Ok(())
         }
     }
-}
-
-fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let tmp = path.with_extension("tmp~");
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
-    Ok(())
 }
 
 fn encode(a: &EncodeArgs, g: &Global) -> anyhow::Result<()> {
