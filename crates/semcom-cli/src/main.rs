@@ -17,7 +17,11 @@ pub struct Global {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "semcom", version, about = "Semantic communication of images and video: schemes, channels, codecs, metrics")]
+#[command(
+    name = "semcom",
+    version,
+    about = "Semantic communication of images and video: schemes, channels, codecs, metrics"
+)]
 struct Cli {
     #[command(flatten)]
     global: Global,

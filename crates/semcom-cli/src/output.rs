@@ -47,7 +47,11 @@ pub struct SchemeArgs {
 impl SchemeArgs {
     /// As registry options.
     pub fn options(&self) -> semcom_schemes::SchemeOptions {
-        semcom_schemes::SchemeOptions { mcs: self.mcs.clone(), weights: self.weights.clone(), device: self.device.clone() }
+        semcom_schemes::SchemeOptions {
+            mcs: self.mcs.clone(),
+            weights: self.weights.clone(),
+            device: self.device.clone(),
+        }
     }
 }
 
@@ -88,8 +92,17 @@ pub fn run_one(
     snr_db: f64,
     seed: u64,
 ) -> Result<(Row, Image)> {
-    let out = run_chain(scheme, src, budget, &Link { channel, snr_db, seed })
-        .with_context(|| format!("{} over {} at {snr_db} dB", scheme.name(), channel.name()))?;
+    let out = run_chain(
+        scheme,
+        src,
+        budget,
+        &Link {
+            channel,
+            snr_db,
+            seed,
+        },
+    )
+    .with_context(|| format!("{} over {} at {snr_db} dB", scheme.name(), channel.name()))?;
     let rec = out.reconstruction.quantize_u8();
     let src8 = src.clone().quantize_u8();
     let finite = |v: f64| v.is_finite().then_some(v);
@@ -136,8 +149,12 @@ pub fn print_table(rows: &[Row]) {
             r.snr_db,
             r.k_over_n,
             r.bpp,
-            r.psnr_db.map(|v| format!("{v:.2}")).unwrap_or_else(|| "inf".into()),
-            r.ssim.map(|v| format!("{v:.4}")).unwrap_or_else(|| "-".into()),
+            r.psnr_db
+                .map(|v| format!("{v:.2}"))
+                .unwrap_or_else(|| "inf".into()),
+            r.ssim
+                .map(|v| format!("{v:.4}"))
+                .unwrap_or_else(|| "-".into()),
             if r.decode_ok { "yes" } else { "FAIL" }
         );
     }
@@ -152,9 +169,13 @@ pub fn parse_range(s: &str) -> Result<Vec<f64>> {
             anyhow::bail!("bad range '{s}': need start ≤ stop, step > 0, at most 1000 points");
         }
         let n = ((b - a) / c + 1e-9).floor() as usize;
-        (0..=n).map(|i| ((a + i as f64 * c) * 1e9).round() / 1e9).collect()
+        (0..=n)
+            .map(|i| ((a + i as f64 * c) * 1e9).round() / 1e9)
+            .collect()
     } else {
-        s.split(',').map(|x| x.trim().parse::<f64>()).collect::<std::result::Result<_, _>>()?
+        s.split(',')
+            .map(|x| x.trim().parse::<f64>())
+            .collect::<std::result::Result<_, _>>()?
     };
     if v.is_empty() || v.len() > 1000 || v.iter().any(|x| !x.is_finite()) {
         anyhow::bail!("bad list '{s}' (use start:stop:step or a,b,c of finite numbers)");

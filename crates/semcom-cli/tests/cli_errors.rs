@@ -14,8 +14,15 @@ fn fails_with(args: &[&str], needle: &str) {
     assert!(!out.status.success(), "{args:?} should fail");
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
     assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: one error line expected, got: {err}");
-    assert!(err.to_lowercase().contains(&needle.to_lowercase()), "{args:?}: '{needle}' not in: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "{args:?}: one error line expected, got: {err}"
+    );
+    assert!(
+        err.to_lowercase().contains(&needle.to_lowercase()),
+        "{args:?}: '{needle}' not in: {err}"
+    );
 }
 
 fn tmp() -> tempfile::TempDir {
@@ -23,10 +30,12 @@ fn tmp() -> tempfile::TempDir {
 }
 
 fn transmit(input: &Path, extra: &[&str]) -> Vec<String> {
-    let mut v: Vec<String> = ["transmit", "--scheme", "softcast", "--snr", "10", "--cbr", "1/6"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let mut v: Vec<String> = [
+        "transmit", "--scheme", "softcast", "--snr", "10", "--cbr", "1/6",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
     v.push(input.display().to_string());
     v.extend(extra.iter().map(|s| s.to_string()));
     v
@@ -39,7 +48,10 @@ fn run_strs(v: &[String], needle: &str) {
 
 #[test]
 fn missing_file() {
-    run_strs(&transmit(Path::new("/nonexistent/x.png"), &[]), "No such file");
+    run_strs(
+        &transmit(Path::new("/nonexistent/x.png"), &[]),
+        "No such file",
+    );
 }
 
 #[test]
@@ -60,7 +72,7 @@ fn non_image_and_truncated_png() {
 #[test]
 fn degenerate_sizes() {
     let d = tmp();
-    for (w, h) in [(1u32, 1u32)] {
+    for (w, h) in [(1u32, 1u32), (1, 5)] {
         let p = d.path().join(format!("{w}x{h}.png"));
         image::RgbImage::new(w, h).save(&p).unwrap();
         run_strs(&transmit(&p, &[]), "too small");
@@ -80,12 +92,48 @@ fn degenerate_sizes() {
 
 #[test]
 fn bad_numbers_and_names() {
-    fails_with(&["transmit", "--scheme", "softcast", "--snr", "NaN", "--cbr", "1/6"], "SNR");
-    fails_with(&["transmit", "--scheme", "softcast", "--snr", "10", "--cbr", "0"], "budget");
-    fails_with(&["transmit", "--scheme", "softcast", "--snr", "10", "--cbr", "3/2"], "budget");
-    fails_with(&["transmit", "--scheme", "nope", "--snr", "10", "--cbr", "1/6"], "unknown scheme");
-    fails_with(&["transmit", "--scheme", "softcast", "--channel", "nope", "--snr", "10", "--cbr", "1/6"], "unknown channel");
-    fails_with(&["demo", "--snr", "inf", "-o", "/tmp/semcom-demo-never"], "SNR");
+    fails_with(
+        &[
+            "transmit", "--scheme", "softcast", "--snr", "NaN", "--cbr", "1/6",
+        ],
+        "SNR",
+    );
+    fails_with(
+        &[
+            "transmit", "--scheme", "softcast", "--snr", "10", "--cbr", "0",
+        ],
+        "budget",
+    );
+    fails_with(
+        &[
+            "transmit", "--scheme", "softcast", "--snr", "10", "--cbr", "3/2",
+        ],
+        "budget",
+    );
+    fails_with(
+        &[
+            "transmit", "--scheme", "nope", "--snr", "10", "--cbr", "1/6",
+        ],
+        "unknown scheme",
+    );
+    fails_with(
+        &[
+            "transmit",
+            "--scheme",
+            "softcast",
+            "--channel",
+            "nope",
+            "--snr",
+            "10",
+            "--cbr",
+            "1/6",
+        ],
+        "unknown channel",
+    );
+    fails_with(
+        &["demo", "--snr", "inf", "-o", "/tmp/semcom-demo-never"],
+        "SNR",
+    );
 }
 
 #[test]
@@ -93,7 +141,15 @@ fn malformed_toml_config() {
     let d = tmp();
     let cfg = d.path().join("bad.toml");
     std::fs::write(&cfg, "[sweep\nname = 1").unwrap();
-    let out = semcom().args(["sweep", cfg.to_str().unwrap(), "-o", d.path().join("o").to_str().unwrap()]).output().unwrap();
+    let out = semcom()
+        .args([
+            "sweep",
+            cfg.to_str().unwrap(),
+            "-o",
+            d.path().join("o").to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(!err.contains("panicked"));
@@ -106,7 +162,9 @@ fn transmit_writes_reconstruction_and_json() {
     let d = tmp();
     let out = d.path().join("rec.png");
     let o = semcom()
-        .args(["--json", "transmit", "--scheme", "softcast", "--snr", "20", "--cbr", "1/6", "-o"])
+        .args([
+            "--json", "transmit", "--scheme", "softcast", "--snr", "20", "--cbr", "1/6", "-o",
+        ])
         .arg(&out)
         .output()
         .unwrap();

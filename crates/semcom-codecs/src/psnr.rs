@@ -7,5 +7,6 @@ use semcom_core::Image;
 /// (delegates to [`semcom_metrics::psnr`]). Returns `f64::INFINITY` for identical images and
 /// `NaN` for a size mismatch.
 pub fn psnr_u8(a: &Image, b: &Image) -> f64 {
-    semcom_metrics::psnr(&a.clone().quantize_u8(), &b.clone().quantize_u8(), 1.0).unwrap_or(f64::NAN)
+    semcom_metrics::psnr(&a.clone().quantize_u8(), &b.clone().quantize_u8(), 1.0)
+        .unwrap_or(f64::NAN)
 }

@@ -41,7 +41,10 @@ impl Ratio {
         if den == 0 {
             return Err(CoreError::InvalidBudget("denominator 0".into()));
         }
-        Ok(Self { num: num as f64, den })
+        Ok(Self {
+            num: num as f64,
+            den,
+        })
     }
     /// A decimal ratio.
     pub fn from_f64(v: f64) -> Self {
@@ -121,12 +124,16 @@ impl Budget {
             Budget::Cbr(r) => {
                 let v = r.value();
                 if !(v > 0.0 && v <= 1.0) {
-                    return Err(CoreError::InvalidBudget(format!("k/n = {r} must be in (0, 1]")));
+                    return Err(CoreError::InvalidBudget(format!(
+                        "k/n = {r} must be in (0, 1]"
+                    )));
                 }
             }
             Budget::Bpp(b) => {
                 if !(b > 0.0 && b <= 48.0) {
-                    return Err(CoreError::InvalidBudget(format!("{b} bpp must be in (0, 48]")));
+                    return Err(CoreError::InvalidBudget(format!(
+                        "{b} bpp must be in (0, 48]"
+                    )));
                 }
             }
         }
@@ -209,6 +216,9 @@ mod tests {
         // Kodak 768x512 RGB at 1/12: n = 1179648, k = 98304.
         assert_eq!(channel_uses_for(1.0 / 12.0, 3 * 768 * 512), 98304);
         // BPP budget: 0.25 bpp of a Kodak image is 98304 bits.
-        assert_eq!(Budget::bpp(0.25).unwrap().max_source_bits(768 * 512), Some(98304));
+        assert_eq!(
+            Budget::bpp(0.25).unwrap().max_source_bits(768 * 512),
+            Some(98304)
+        );
     }
 }

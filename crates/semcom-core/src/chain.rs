@@ -132,7 +132,11 @@ pub struct SourceMeta {
 impl SourceMeta {
     /// The meta data of an image.
     pub fn of(img: &Image) -> Self {
-        Self { width: img.width(), height: img.height(), channels: img.channels() }
+        Self {
+            width: img.width(),
+            height: img.height(),
+            channels: img.channels(),
+        }
     }
     /// The mid-grey fallback image of this size.
     pub fn fallback(&self) -> Result<Image> {
@@ -145,9 +149,21 @@ pub trait Scheme: Send + Sync {
     /// Registry name (e.g. `deepjscc`, `jpeg+ldpc`).
     fn name(&self) -> &str;
     /// Transmitter: source → payload + side information, within `budget`.
-    fn encode(&self, src: &Image, budget: &Budget, link: &LinkInfo, rng: &mut SemRng) -> Result<Encoded>;
+    fn encode(
+        &self,
+        src: &Image,
+        budget: &Budget,
+        link: &LinkInfo,
+        rng: &mut SemRng,
+    ) -> Result<Encoded>;
     /// Receiver: channel output + side information → reconstruction.
-    fn decode(&self, rx: &Received, side: &SideInfo, meta: &SourceMeta, link: &LinkInfo) -> Result<Decoded>;
+    fn decode(
+        &self,
+        rx: &Received,
+        side: &SideInfo,
+        meta: &SourceMeta,
+        link: &LinkInfo,
+    ) -> Result<Decoded>;
 }
 
 /// A noisy channel.
@@ -159,7 +175,10 @@ pub trait ChannelModel: Send + Sync {
     /// Sends bits over a bit channel. Symbol-only channels return [`CoreError::Payload`].
     fn transmit_bits(&self, bits: &[u8], rng: &mut SemRng) -> Result<Received> {
         let _ = (bits, rng);
-        Err(CoreError::Payload(format!("channel '{}' carries complex symbols, not bits", self.name())))
+        Err(CoreError::Payload(format!(
+            "channel '{}' carries complex symbols, not bits",
+            self.name()
+        )))
     }
 }
 
@@ -189,10 +208,18 @@ pub const POWER_TOLERANCE: f64 = 1e-3;
 ///
 /// Checks: finite SNR, a valid budget, at most ⌊(k/n)·n⌋ channel uses under a k/n budget,
 /// average symbol power ≤ 1 (+[`POWER_TOLERANCE`]), and a reconstruction of the source size.
-pub fn run_chain(scheme: &dyn Scheme, src: &Image, budget: &Budget, link: &Link<'_>) -> Result<Outcome> {
+pub fn run_chain(
+    scheme: &dyn Scheme,
+    src: &Image,
+    budget: &Budget,
+    link: &Link<'_>,
+) -> Result<Outcome> {
     check_snr_db(link.snr_db)?;
     budget.validate()?;
-    let info = LinkInfo { channel: link.channel.name(), snr_db: link.snr_db };
+    let info = LinkInfo {
+        channel: link.channel.name(),
+        snr_db: link.snr_db,
+    };
     let mut enc_rng = rng_for(link.seed, 0);
     let mut ch_rng = rng_for(link.seed, 1);
     let enc = scheme.encode(src, budget, &info, &mut enc_rng)?;
@@ -200,7 +227,12 @@ pub fn run_chain(scheme: &dyn Scheme, src: &Image, budget: &Budget, link: &Link<
         if enc.payload.len() > k_max {
             return Err(CoreError::Scheme {
                 scheme: scheme.name().into(),
-                msg: format!("sent {} channel uses, budget {} allows {}", enc.payload.len(), budget.label(), k_max),
+                msg: format!(
+                    "sent {} channel uses, budget {} allows {}",
+                    enc.payload.len(),
+                    budget.label(),
+                    k_max
+                ),
             });
         }
     }
@@ -213,9 +245,15 @@ pub fn run_chain(scheme: &dyn Scheme, src: &Image, budget: &Budget, link: &Link<
                     msg: format!("average symbol power {p:.4} exceeds P = 1"),
                 });
             }
-            (link.channel.transmit_symbols(x, link.snr_db, &mut ch_rng)?, ChannelUseKind::ComplexSymbols)
+            (
+                link.channel.transmit_symbols(x, link.snr_db, &mut ch_rng)?,
+                ChannelUseKind::ComplexSymbols,
+            )
         }
-        Payload::Bits(b) => (link.channel.transmit_bits(b, &mut ch_rng)?, ChannelUseKind::Bits),
+        Payload::Bits(b) => (
+            link.channel.transmit_bits(b, &mut ch_rng)?,
+            ChannelUseKind::Bits,
+        ),
     };
     let meta = SourceMeta::of(src);
     let dec = scheme.decode(&rx, &enc.side, &meta, &info)?;
@@ -284,11 +322,24 @@ mod tests {
                 payload_bits: 0,
             })
         }
-        fn decode(&self, rx: &Received, _: &SideInfo, meta: &SourceMeta, _: &LinkInfo) -> Result<Decoded> {
-            let Received::Symbols { y, .. } = rx else { unreachable!() };
+        fn decode(
+            &self,
+            rx: &Received,
+            _: &SideInfo,
+            meta: &SourceMeta,
+            _: &LinkInfo,
+        ) -> Result<Decoded> {
+            let Received::Symbols { y, .. } = rx else {
+                unreachable!()
+            };
             let n = meta.width * meta.height * meta.channels;
             Ok(Decoded {
-                image: Image::from_planar(meta.width, meta.height, meta.channels, complex_to_reals(y, n))?,
+                image: Image::from_planar(
+                    meta.width,
+                    meta.height,
+                    meta.channels,
+                    complex_to_reals(y, n),
+                )?,
                 decode_ok: true,
             })
         }
@@ -300,14 +351,22 @@ mod tests {
             "noiseless".into()
         }
         fn transmit_symbols(&self, x: &[Complex32], _: f64, _: &mut SemRng) -> Result<Received> {
-            Ok(Received::Symbols { y: x.to_vec(), csi: vec![], noise_var: vec![0.0] })
+            Ok(Received::Symbols {
+                y: x.to_vec(),
+                csi: vec![],
+                noise_var: vec![0.0],
+            })
         }
     }
 
     #[test]
     fn chain_accounting_and_budget_enforcement() {
         let img = Image::filled(4, 4, 3, 0.5).unwrap();
-        let link = Link { channel: &Noiseless, snr_db: 10.0, seed: 1 };
+        let link = Link {
+            channel: &Noiseless,
+            snr_db: 10.0,
+            seed: 1,
+        };
         let b = Budget::cbr(Ratio::new(1, 2).unwrap()).unwrap();
         let out = run_chain(&Raw, &img, &b, &link).unwrap();
         assert_eq!(out.reconstruction, img);
@@ -322,7 +381,11 @@ mod tests {
         let bright = Image::filled(4, 4, 3, 1.0).unwrap();
         assert!(run_chain(&Raw, &bright, &b, &link).is_err());
         // NaN SNR is refused.
-        let nan = Link { channel: &Noiseless, snr_db: f64::NAN, seed: 1 };
+        let nan = Link {
+            channel: &Noiseless,
+            snr_db: f64::NAN,
+            seed: 1,
+        };
         assert!(run_chain(&Raw, &img, &b, &nan).is_err());
     }
 

@@ -27,7 +27,12 @@ pub struct Image {
 
 impl Image {
     /// Creates an image from planar data; checks sizes (≥ 2×2, ≤ [`MAX_SIDE`]) and finiteness.
-    pub fn from_planar(width: usize, height: usize, channels: usize, data: Vec<f32>) -> Result<Self> {
+    pub fn from_planar(
+        width: usize,
+        height: usize,
+        channels: usize,
+        data: Vec<f32>,
+    ) -> Result<Self> {
         check_dims(width, height, channels)?;
         if data.len() != width * height * channels {
             return Err(CoreError::InvalidImage(format!(
@@ -41,13 +46,23 @@ impl Image {
         if data.iter().any(|v| !v.is_finite()) {
             return Err(CoreError::InvalidImage("non-finite sample".into()));
         }
-        Ok(Self { width, height, channels, data })
+        Ok(Self {
+            width,
+            height,
+            channels,
+            data,
+        })
     }
 
     /// An all-`value` image.
     pub fn filled(width: usize, height: usize, channels: usize, value: f32) -> Result<Self> {
         check_dims(width, height, channels)?;
-        Ok(Self { width, height, channels, data: vec![value; width * height * channels] })
+        Ok(Self {
+            width,
+            height,
+            channels,
+            data: vec![value; width * height * channels],
+        })
     }
 
     /// The documented fallback a receiver shows when decoding fails: mid-grey (0.5).
@@ -56,7 +71,12 @@ impl Image {
     }
 
     /// Interleaved 8-bit samples (`RGBRGB…` or grey) to planar `[0,1]`.
-    pub fn from_interleaved_u8(width: usize, height: usize, channels: usize, buf: &[u8]) -> Result<Self> {
+    pub fn from_interleaved_u8(
+        width: usize,
+        height: usize,
+        channels: usize,
+        buf: &[u8],
+    ) -> Result<Self> {
         check_dims(width, height, channels)?;
         if buf.len() != width * height * channels {
             return Err(CoreError::InvalidImage("buffer length mismatch".into()));
@@ -68,7 +88,12 @@ impl Image {
                 data[c * hw + i] = v as f32 / 255.0;
             }
         }
-        Ok(Self { width, height, channels, data })
+        Ok(Self {
+            width,
+            height,
+            channels,
+            data,
+        })
     }
 
     /// Planar `[0,1]` to interleaved 8-bit samples, rounding to nearest and clamping.
@@ -150,7 +175,12 @@ impl Image {
         for _ in 0..3 {
             data.extend_from_slice(&self.data);
         }
-        Self { width: self.width, height: self.height, channels: 3, data }
+        Self {
+            width: self.width,
+            height: self.height,
+            channels: 3,
+            data,
+        }
     }
 
     /// Luma Y = 0.299 R + 0.587 G + 0.114 B (ITU-R BT.601, no rounding), as a 1-plane image.
@@ -160,8 +190,15 @@ impl Image {
         }
         let hw = self.pixels();
         let (r, g, b) = (self.plane(0), self.plane(1), self.plane(2));
-        let data = (0..hw).map(|i| 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i]).collect();
-        Self { width: self.width, height: self.height, channels: 1, data }
+        let data = (0..hw)
+            .map(|i| 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i])
+            .collect();
+        Self {
+            width: self.width,
+            height: self.height,
+            channels: 1,
+            data,
+        }
     }
 
     /// Pads right/bottom by edge replication so both sides are multiples of `m`.
@@ -183,7 +220,12 @@ impl Image {
                 }
             }
         }
-        Self { width: w2, height: h2, channels: self.channels, data }
+        Self {
+            width: w2,
+            height: h2,
+            channels: self.channels,
+            data,
+        }
     }
 
     /// Crops the rectangle `[x0, x0+w) × [y0, y0+h)`.
@@ -202,15 +244,26 @@ impl Image {
                 data.extend_from_slice(&self.data[row + x0..row + x0 + w]);
             }
         }
-        Ok(Self { width: w, height: h, channels: self.channels, data })
+        Ok(Self {
+            width: w,
+            height: h,
+            channels: self.channels,
+            data,
+        })
     }
 
     /// Loads a PNG, JPEG or WebP file (grey files stay grey, alpha is dropped).
     pub fn load(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| CoreError::Io { path: p.clone(), source })?;
-        Self::decode_bytes(&bytes).map_err(|e| CoreError::ImageFile { path: p, msg: e.to_string() })
+        let bytes = std::fs::read(path).map_err(|source| CoreError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        Self::decode_bytes(&bytes).map_err(|e| CoreError::ImageFile {
+            path: p,
+            msg: e.to_string(),
+        })
     }
 
     /// Decodes an image file held in memory (format guessed from its content).
@@ -219,7 +272,9 @@ impl Image {
             .with_guessed_format()
             .map_err(|e| CoreError::InvalidImage(e.to_string()))?;
         if reader.format().is_none() {
-            return Err(CoreError::InvalidImage("not a PNG, JPEG or WebP image".into()));
+            return Err(CoreError::InvalidImage(
+                "not a PNG, JPEG or WebP image".into(),
+            ));
         }
         let mut reader = reader;
         let mut limits = image::Limits::default();
@@ -227,7 +282,9 @@ impl Image {
         limits.max_image_height = Some(MAX_SIDE as u32);
         limits.max_alloc = Some((MAX_PIXELS * 4) as u64);
         reader.limits(limits);
-        let img = reader.decode().map_err(|e| CoreError::InvalidImage(e.to_string()))?;
+        let img = reader
+            .decode()
+            .map_err(|e| CoreError::InvalidImage(e.to_string()))?;
         let (w, h) = (img.width() as usize, img.height() as usize);
         if img.color().has_color() {
             let rgb = img.to_rgb8();
@@ -244,7 +301,10 @@ impl Image {
         let p = path.display().to_string();
         if let Some(parent) = path.parent() {
             if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|source| CoreError::Io { path: p.clone(), source })?;
+                std::fs::create_dir_all(parent).map_err(|source| CoreError::Io {
+                    path: p.clone(),
+                    source,
+                })?;
             }
         }
         let buf = self.to_interleaved_u8();
@@ -256,8 +316,14 @@ impl Image {
         };
         match res {
             Some(Ok(())) => Ok(()),
-            Some(Err(e)) => Err(CoreError::ImageFile { path: p, msg: e.to_string() }),
-            None => Err(CoreError::ImageFile { path: p, msg: "buffer size mismatch".into() }),
+            Some(Err(e)) => Err(CoreError::ImageFile {
+                path: p,
+                msg: e.to_string(),
+            }),
+            None => Err(CoreError::ImageFile {
+                path: p,
+                msg: "buffer size mismatch".into(),
+            }),
         }
     }
 }
@@ -273,10 +339,14 @@ fn check_dims(width: usize, height: usize, channels: usize) -> Result<()> {
         )));
     }
     if width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS {
-        return Err(CoreError::InvalidImage(format!("{width}x{height} is too large")));
+        return Err(CoreError::InvalidImage(format!(
+            "{width}x{height} is too large"
+        )));
     }
     if channels != 1 && channels != 3 {
-        return Err(CoreError::InvalidImage(format!("{channels} channels (expected 1 or 3)")));
+        return Err(CoreError::InvalidImage(format!(
+            "{channels} channels (expected 1 or 3)"
+        )));
     }
     Ok(())
 }
@@ -332,7 +402,8 @@ mod tests {
 
     #[test]
     fn luma_weights() {
-        let img = Image::from_planar(2, 2, 3, [vec![1.0; 4], vec![0.0; 4], vec![0.0; 4]].concat()).unwrap();
+        let img = Image::from_planar(2, 2, 3, [vec![1.0; 4], vec![0.0; 4], vec![0.0; 4]].concat())
+            .unwrap();
         assert!((img.to_luma().get(0, 0, 0) - 0.299).abs() < 1e-7);
     }
 }

@@ -45,7 +45,11 @@ pub fn test_card(width: usize, height: usize) -> Image {
                 let (dx, dy) = (u - 0.75, v - 0.75);
                 let r = (dx * dx + dy * dy).sqrt() / 0.12;
                 let t = (1.0 - r).clamp(0.0, 1.0);
-                [base[0] * (1.0 - t) + 0.95 * t, base[1] * (1.0 - t) + 0.9 * t, base[2] * (1.0 - t) + 0.3 * t]
+                [
+                    base[0] * (1.0 - t) + 0.95 * t,
+                    base[1] * (1.0 - t) + 0.9 * t,
+                    base[2] * (1.0 - t) + 0.3 * t,
+                ]
             };
             for c in 0..3 {
                 data[c * hw + y * w + x] = rgb[c].clamp(0.0, 1.0);
@@ -65,7 +69,9 @@ mod tests {
         assert_eq!((img.width(), img.height(), img.channels()), (256, 192, 3));
         let g = img.plane(1);
         let var = |x0: usize, y0: usize| {
-            let vals: Vec<f32> = (y0..y0 + 16).flat_map(|y| (x0..x0 + 16).map(move |x| g[y * 256 + x])).collect();
+            let vals: Vec<f32> = (y0..y0 + 16)
+                .flat_map(|y| (x0..x0 + 16).map(move |x| g[y * 256 + x]))
+                .collect();
             let m = vals.iter().sum::<f32>() / vals.len() as f32;
             vals.iter().map(|v| (v - m) * (v - m)).sum::<f32>() / vals.len() as f32
         };

@@ -384,7 +384,8 @@ pub fn train<M: TrainModel>(
             ));
         }
         let elapsed = elapsed0 + t0.elapsed().as_secs_f64();
-        let want_eval = (opts.eval_every > 0 && step.is_multiple_of(opts.eval_every)) || step == end;
+        let want_eval =
+            (opts.eval_every > 0 && step.is_multiple_of(opts.eval_every)) || step == end;
         if want_eval {
             let mean = loss_sum / loss_n.max(1) as f64;
             report.last_loss = mean;

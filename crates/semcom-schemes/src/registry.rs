@@ -18,7 +18,11 @@ pub struct SchemeOptions {
 
 impl Default for SchemeOptions {
     fn default() -> Self {
-        Self { mcs: None, weights: None, device: "cpu".into() }
+        Self {
+            mcs: None,
+            weights: None,
+            device: "cpu".into(),
+        }
     }
 }
 
@@ -52,18 +56,22 @@ pub fn available() -> Vec<SchemeInfo> {
 /// Builds a scheme by name.
 pub fn build(name: &str, opts: &SchemeOptions) -> Result<Box<dyn Scheme>> {
     match name {
-        "softcast" => Ok(Box::new(crate::softcast::SoftCast::default())),
+        "softcast" => Ok(Box::new(crate::softcast::SoftCast)),
         "deepjscc" => Ok(Box::new(crate::deepjscc::DeepJsccScheme::new(
             crate::deepjscc::weights_dir(opts.weights.as_deref()),
             &opts.device,
         )?)),
-        n if crate::separation::Separation::is_separation(n) => {
-            Ok(Box::new(crate::separation::Separation::from_name(n, opts.mcs.as_deref())?))
-        }
+        n if crate::separation::Separation::is_separation(n) => Ok(Box::new(
+            crate::separation::Separation::from_name(n, opts.mcs.as_deref())?,
+        )),
         _ => Err(CoreError::UnknownName {
             kind: "scheme",
             name: name.into(),
-            known: available().iter().map(|s| s.name).collect::<Vec<_>>().join(", "),
+            known: available()
+                .iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
 }

@@ -14,7 +14,10 @@
 use crate::transform::{rgb_to_ycbcr, ycbcr_to_rgb, Dct2d};
 use semcom_core::chain::{complex_to_reals, reals_to_complex, SourceMeta};
 use semcom_core::rng::SemRng;
-use semcom_core::{Budget, CoreError, Decoded, Encoded, Image, LinkInfo, Payload, Received, Result, Scheme, SideInfo};
+use semcom_core::{
+    Budget, CoreError, Decoded, Encoded, Image, LinkInfo, Payload, Received, Result, Scheme,
+    SideInfo,
+};
 
 /// Step of the chunk-energy code in log2 units (0.25 → 0.75 dB).
 const LOG_STEP: f32 = 0.25;
@@ -40,7 +43,13 @@ impl Layout {
     /// (side information stays a small fraction of the budget).
     fn for_size(w: usize, h: usize, channels: usize) -> Self {
         let g = (((w * h) as f64).sqrt() / 16.0).round().clamp(2.0, 8.0) as usize;
-        Self { w, h, channels, ny: g.min(h), nx: g.min(w) }
+        Self {
+            w,
+            h,
+            channels,
+            ny: g.min(h),
+            nx: g.min(w),
+        }
     }
     fn chunks(&self) -> usize {
         self.channels * self.ny * self.nx
@@ -62,7 +71,9 @@ fn encode_lambda(l: f32) -> u8 {
         return 0;
     }
     // Ceil so that the decoded energy is never below the true one (power stays ≤ 1).
-    ((l.log2() + LOG_OFFSET) / LOG_STEP).ceil().clamp(1.0, 255.0) as u8
+    ((l.log2() + LOG_OFFSET) / LOG_STEP)
+        .ceil()
+        .clamp(1.0, 255.0) as u8
 }
 
 fn decode_lambda(c: u8) -> f32 {
@@ -101,7 +112,11 @@ fn plan(layout: &Layout, codes: &[u8], k: usize) -> Plan {
     }
     let k_used = order.len().div_ceil(2).max(1) as f32;
     let denom: f32 = lambdas.iter().map(|l| l.sqrt()).sum();
-    let c = if denom > 0.0 { (k_used / denom).sqrt() } else { 0.0 };
+    let c = if denom > 0.0 {
+        (k_used / denom).sqrt()
+    } else {
+        0.0
+    };
     let gain_lambda = lambdas.iter().map(|&l| (c * l.powf(-0.25), l)).collect();
     Plan { order, gain_lambda }
 }
@@ -122,12 +137,22 @@ impl Scheme for SoftCast {
         "softcast"
     }
 
-    fn encode(&self, src: &Image, budget: &Budget, _link: &LinkInfo, _rng: &mut SemRng) -> Result<Encoded> {
-        let k = budget.max_channel_uses(src.samples()).ok_or_else(|| CoreError::InvalidBudget(
-            "softcast is an analog scheme: give a k/n budget (--cbr), not a BPP".into(),
-        ))?;
+    fn encode(
+        &self,
+        src: &Image,
+        budget: &Budget,
+        _link: &LinkInfo,
+        _rng: &mut SemRng,
+    ) -> Result<Encoded> {
+        let k = budget.max_channel_uses(src.samples()).ok_or_else(|| {
+            CoreError::InvalidBudget(
+                "softcast is an analog scheme: give a k/n budget (--cbr), not a BPP".into(),
+            )
+        })?;
         if k == 0 {
-            return Err(CoreError::InvalidBudget("budget allows 0 channel uses".into()));
+            return Err(CoreError::InvalidBudget(
+                "budget allows 0 channel uses".into(),
+            ));
         }
         let (w, h, ch) = (src.width(), src.height(), src.channels());
         let layout = Layout::for_size(w, h, ch);
@@ -159,7 +184,12 @@ impl Scheme for SoftCast {
             })
             .collect();
         let p = plan(&layout, &codes, k);
-        let reals: Vec<f32> = p.order.iter().zip(&p.gain_lambda).map(|(&j, &(g, _))| g * coef[j]).collect();
+        let reals: Vec<f32> = p
+            .order
+            .iter()
+            .zip(&p.gain_lambda)
+            .map(|(&j, &(g, _))| g * coef[j])
+            .collect();
         Ok(Encoded {
             payload: Payload::Symbols(reals_to_complex(&reals)),
             side: SideInfo::from_bytes(side_bytes(&means, &layout, &codes)),
@@ -167,9 +197,17 @@ impl Scheme for SoftCast {
         })
     }
 
-    fn decode(&self, rx: &Received, side: &SideInfo, meta: &SourceMeta, _link: &LinkInfo) -> Result<Decoded> {
+    fn decode(
+        &self,
+        rx: &Received,
+        side: &SideInfo,
+        meta: &SourceMeta,
+        _link: &LinkInfo,
+    ) -> Result<Decoded> {
         let Received::Symbols { y, csi, noise_var } = rx else {
-            return Err(CoreError::Payload("softcast expects complex symbols".into()));
+            return Err(CoreError::Payload(
+                "softcast expects complex symbols".into(),
+            ));
         };
         let (w, h, ch) = (meta.width, meta.height, meta.channels);
         let bad = |m: &str| CoreError::Payload(format!("softcast side information: {m}"));
@@ -177,12 +215,28 @@ impl Scheme for SoftCast {
         if s.len() < 2 + 2 * ch {
             return Err(bad("truncated"));
         }
-        let layout = Layout { w, h, channels: ch, ny: s[0] as usize, nx: s[1] as usize };
-        if layout.ny == 0 || layout.nx == 0 || layout.ny > h || layout.nx > w || s.len() != 2 + 2 * ch + layout.chunks() {
+        let layout = Layout {
+            w,
+            h,
+            channels: ch,
+            ny: s[0] as usize,
+            nx: s[1] as usize,
+        };
+        if layout.ny == 0
+            || layout.nx == 0
+            || layout.ny > h
+            || layout.nx > w
+            || s.len() != 2 + 2 * ch + layout.chunks()
+        {
             return Err(bad("inconsistent with the image size"));
         }
-        if noise_var.is_empty() || (noise_var.len() != 1 && noise_var.len() != y.len()) || (!csi.is_empty() && csi.len() != y.len()) {
-            return Err(CoreError::Payload("softcast: noise variance / CSI length mismatch".into()));
+        if noise_var.is_empty()
+            || (noise_var.len() != 1 && noise_var.len() != y.len())
+            || (!csi.is_empty() && csi.len() != y.len())
+        {
+            return Err(CoreError::Payload(
+                "softcast: noise variance / CSI length mismatch".into(),
+            ));
         }
         let means: Vec<f32> = s[2..2 + 2 * ch]
             .chunks_exact(2)
@@ -223,9 +277,16 @@ impl Scheme for SoftCast {
             ycbcr_to_rgb(&mut coef, w * h);
         }
         for v in &mut coef {
-            *v = if v.is_finite() { v.clamp(0.0, 1.0) } else { 0.5 };
+            *v = if v.is_finite() {
+                v.clamp(0.0, 1.0)
+            } else {
+                0.5
+            };
         }
-        Ok(Decoded { image: Image::from_planar(w, h, ch, coef)?, decode_ok: true })
+        Ok(Decoded {
+            image: Image::from_planar(w, h, ch, coef)?,
+            decode_ok: true,
+        })
     }
 }
 
@@ -237,7 +298,12 @@ mod tests {
     use semcom_core::{run_chain, Ratio};
 
     fn mse(a: &Image, b: &Image) -> f64 {
-        a.data().iter().zip(b.data()).map(|(x, y)| ((x - y) as f64).powi(2)).sum::<f64>() / a.samples() as f64
+        a.data()
+            .iter()
+            .zip(b.data())
+            .map(|(x, y)| ((x - y) as f64).powi(2))
+            .sum::<f64>()
+            / a.samples() as f64
     }
 
     #[test]
@@ -256,7 +322,17 @@ mod tests {
         let b = Budget::cbr(Ratio::new(1, 6).unwrap()).unwrap();
         let mut last = 0.0;
         for snr in [30.0, 20.0, 10.0, 0.0] {
-            let out = run_chain(&SoftCast, &img, &b, &Link { channel: &*ch, snr_db: snr, seed: 3 }).unwrap();
+            let out = run_chain(
+                &SoftCast,
+                &img,
+                &b,
+                &Link {
+                    channel: &*ch,
+                    snr_db: snr,
+                    seed: 3,
+                },
+            )
+            .unwrap();
             assert_eq!(out.accounting.channel_uses, (64 * 48 * 3 / 6) as u64);
             assert!(out.accounting.side_bits > 0);
             let m = mse(&img, &out.reconstruction);
@@ -264,7 +340,17 @@ mod tests {
             last = m;
         }
         // At 30 dB the reconstruction is much better than the mean image.
-        let out = run_chain(&SoftCast, &img, &b, &Link { channel: &*ch, snr_db: 30.0, seed: 3 }).unwrap();
+        let out = run_chain(
+            &SoftCast,
+            &img,
+            &b,
+            &Link {
+                channel: &*ch,
+                snr_db: 30.0,
+                seed: 3,
+            },
+        )
+        .unwrap();
         let flat = Image::filled(64, 48, 3, 0.5).unwrap();
         assert!(mse(&img, &out.reconstruction) < 0.3 * mse(&img, &flat));
     }
@@ -274,19 +360,49 @@ mod tests {
         let img = test_card(32, 32);
         let ch = semcom_channel::by_name("awgn", &Default::default()).unwrap();
         let b = Budget::cbr(Ratio::new(1, 2).unwrap()).unwrap();
-        let out = run_chain(&SoftCast, &img, &b, &Link { channel: &*ch, snr_db: 80.0, seed: 1 }).unwrap();
+        let out = run_chain(
+            &SoftCast,
+            &img,
+            &b,
+            &Link {
+                channel: &*ch,
+                snr_db: 80.0,
+                seed: 1,
+            },
+        )
+        .unwrap();
         assert!(mse(&img, &out.reconstruction) < 1e-6);
     }
 
     #[test]
     fn corrupt_side_info_is_an_error() {
-        let meta = SourceMeta { width: 32, height: 32, channels: 3 };
-        let rx = Received::Symbols { y: vec![Default::default(); 10], csi: vec![], noise_var: vec![0.1] };
-        let link = LinkInfo { channel: "awgn".into(), snr_db: 10.0 };
-        for bytes in [vec![], vec![2, 2], vec![0, 0, 0, 0, 0, 0, 0, 0], vec![9; 20]] {
-            assert!(SoftCast.decode(&rx, &SideInfo::from_bytes(bytes), &meta, &link).is_err());
+        let meta = SourceMeta {
+            width: 32,
+            height: 32,
+            channels: 3,
+        };
+        let rx = Received::Symbols {
+            y: vec![Default::default(); 10],
+            csi: vec![],
+            noise_var: vec![0.1],
+        };
+        let link = LinkInfo {
+            channel: "awgn".into(),
+            snr_db: 10.0,
+        };
+        for bytes in [
+            vec![],
+            vec![2, 2],
+            vec![0, 0, 0, 0, 0, 0, 0, 0],
+            vec![9; 20],
+        ] {
+            assert!(SoftCast
+                .decode(&rx, &SideInfo::from_bytes(bytes), &meta, &link)
+                .is_err());
         }
         let bits_rx = Received::Bits(vec![0, 1]);
-        assert!(SoftCast.decode(&bits_rx, &SideInfo::default(), &meta, &link).is_err());
+        assert!(SoftCast
+            .decode(&bits_rx, &SideInfo::default(), &meta, &link)
+            .is_err());
     }
 }

@@ -19,7 +19,12 @@ impl Dct2d {
     /// Plans transforms for an `h×w` plane.
     pub fn new(w: usize, h: usize) -> Self {
         let mut p = DctPlanner::new();
-        Self { w, h, row_fwd: p.plan_dct2(w), col_fwd: p.plan_dct2(h) }
+        Self {
+            w,
+            h,
+            row_fwd: p.plan_dct2(w),
+            col_fwd: p.plan_dct2(h),
+        }
     }
 
     /// In-place forward orthonormal DCT-II.
@@ -100,7 +105,9 @@ mod tests {
     #[test]
     fn dct_is_orthonormal_and_invertible() {
         let (w, h) = (12, 7);
-        let x: Vec<f32> = (0..w * h).map(|i| ((i * 37 % 17) as f32 - 8.0) / 5.0).collect();
+        let x: Vec<f32> = (0..w * h)
+            .map(|i| ((i * 37 % 17) as f32 - 8.0) / 5.0)
+            .collect();
         let d = Dct2d::new(w, h);
         let mut y = x.clone();
         d.forward(&mut y);

@@ -53,7 +53,6 @@ struct Point {
     channel: String,
 }
 
-
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> Result<()> {
     let m: Modulation = args.modulation.parse().map_err(|e| anyhow!("{e}"))?;
@@ -139,7 +138,6 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     }
     Ok(())
 }
-
 
 fn write_outputs(dir: &Path, pts: &[Point]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;

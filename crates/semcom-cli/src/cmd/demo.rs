@@ -19,7 +19,12 @@ pub struct Args {
     #[arg(short = 'o', long, default_value = "semcom-demo")]
     pub out: PathBuf,
     /// Es/N0 values in dB, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "0,5,10,15,20", allow_negative_numbers = true)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "0,5,10,15,20",
+        allow_negative_numbers = true
+    )]
     pub snr: Vec<f64>,
     /// Channel bandwidth ratio k/n.
     #[arg(long, default_value = "1/6")]
@@ -48,13 +53,22 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             if g.json {
                 println!("{}", serde_json::to_string(s)?);
             } else {
-                println!("{:<20} {}{}", s.name, s.description, if s.in_demo { "" } else { " (not in demo)" });
+                println!(
+                    "{:<20} {}{}",
+                    s.name,
+                    s.description,
+                    if s.in_demo { "" } else { " (not in demo)" }
+                );
             }
         }
         return Ok(());
     }
     let names: Vec<String> = if a.schemes.is_empty() {
-        infos.iter().filter(|s| s.in_demo).map(|s| s.name.to_string()).collect()
+        infos
+            .iter()
+            .filter(|s| s.in_demo)
+            .map(|s| s.name.to_string())
+            .collect()
     } else {
         a.schemes.clone()
     };
@@ -89,7 +103,9 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
                 }
                 Err(e) => return Err(e),
             };
-            let file = a.out.join(format!("{}_{}dB.png", sanitize(scheme.name()), snr));
+            let file = a
+                .out
+                .join(format!("{}_{}dB.png", sanitize(scheme.name()), snr));
             rec.save(&file)?;
             row.output = Some(file.display().to_string());
             if g.json {
@@ -107,7 +123,11 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             "{}x{} {} image, {} channel, {}, seed {}; decode failures show mid-grey",
             src.width(),
             src.height(),
-            if a.input.is_some() { "input" } else { "test-card" },
+            if a.input.is_some() {
+                "input"
+            } else {
+                "test-card"
+            },
             a.channel,
             budget.label(),
             a.seed
@@ -131,13 +151,24 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     draw(&fig, &a.out)?;
     if !g.json {
         print_table(&rows);
-        println!("wrote reconstructions, results.json, results.csv and psnr_vs_snr.png to {}", a.out.display());
+        println!(
+            "wrote reconstructions, results.json, results.csv and psnr_vs_snr.png to {}",
+            a.out.display()
+        );
     }
     Ok(())
 }
 
 fn sanitize(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 fn write_results(dir: &std::path::Path, rows: &[Row]) -> Result<()> {

@@ -124,8 +124,6 @@ fn parse_rate(s: &str) -> Result<f64> {
     Ok(r)
 }
 
-
-
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> Result<()> {
     let modulation: Modulation = args
@@ -242,7 +240,6 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     }
     Ok(())
 }
-
 
 fn write_outputs(dir: &Path, pts: &[Point]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -361,6 +358,6 @@ mod tests {
         assert!(parse_range("2:1:0.5").is_err() && parse_range("0:1:0").is_err());
         let b = semcom_channel::sim::random_bits(130, 7);
         assert_eq!(b, semcom_channel::sim::random_bits(130, 7));
-        assert!(b.iter().all(|&x| x < 2) && b.iter().any(|&x| x == 1));
+        assert!(b.iter().all(|&x| x < 2) && b.contains(&1));
     }
 }

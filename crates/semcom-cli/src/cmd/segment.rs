@@ -107,7 +107,7 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
             );
         } else {
             let mut top: Vec<(usize, usize)> = hist.iter().copied().enumerate().collect();
-            top.sort_by(|a, b| b.1.cmp(&a.1));
+            top.sort_by_key(|t| std::cmp::Reverse(t.1));
             let desc: Vec<String> = top
                 .iter()
                 .take(4)

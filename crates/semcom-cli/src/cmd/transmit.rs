@@ -39,7 +39,8 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     let channel = semcom_channel::by_name(&a.channel, &Default::default())?;
     let (mut row, rec) = run_one(&*scheme, &*channel, &src, &budget, a.snr, a.seed)?;
     if let Some(out) = &a.output {
-        rec.save(out).with_context(|| format!("writing {}", out.display()))?;
+        rec.save(out)
+            .with_context(|| format!("writing {}", out.display()))?;
         row.output = Some(out.display().to_string());
     }
     if g.json {
