@@ -189,3 +189,108 @@ pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
     std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
 }
+
+/// How a [`LogSeries`] is drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Style {
+    /// Solid line, 2 px.
+    Line,
+    /// Dashed grey line (a secondary reference curve).
+    Dashed,
+    /// Solid line with a circle at each point.
+    LineMarkers,
+    /// Circles only (measured points).
+    Markers,
+}
+
+/// One curve of an error-rate plot.
+pub struct LogSeries {
+    /// Legend label.
+    pub label: String,
+    /// Colour.
+    pub color: plotters::style::RGBColor,
+    /// Points (x, y); y ≤ 0 is not drawn.
+    pub points: Vec<(f64, f64)>,
+    /// Drawing style.
+    pub style: Style,
+}
+
+/// Draws error rates (BER, BLER) on a log-scale y axis into a PNG, atomically. The y floor is
+/// `floor_hint` or a decade below the smallest positive value, whichever is lower (≥ 1e-12).
+pub fn log_plot(
+    path: &std::path::Path,
+    title: &str,
+    x_desc: &str,
+    y_desc: &str,
+    floor_hint: f64,
+    series: &[LogSeries],
+) -> Result<()> {
+    use plotters::prelude::*;
+    let pts = || {
+        series
+            .iter()
+            .flat_map(|s| s.points.iter())
+            .filter(|p| p.1 > 0.0 && p.0.is_finite())
+    };
+    let (x0, x1) = pts().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    if x0 > x1 {
+        return Ok(());
+    }
+    let (x0, x1) = if x1 > x0 {
+        (x0, x1)
+    } else {
+        (x0 - 0.5, x0 + 0.5)
+    };
+    let floor = (pts().map(|p| p.1).fold(floor_hint, f64::min) / 10.0).max(1e-12);
+    let tmp = path.with_extension(format!("tmp-{}.png", std::process::id()));
+    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::new(&tmp, (800, 560)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x0..x1, (floor..1.0f64).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc(x_desc)
+            .y_desc(y_desc)
+            .y_label_formatter(&|v| format!("{v:.0e}"))
+            .draw()?;
+        for s in series {
+            let v: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| p.1 >= floor).collect();
+            let c = s.color;
+            let anno = match s.style {
+                Style::Dashed => chart.draw_series(DashedLineSeries::new(
+                    v.clone(),
+                    6,
+                    4,
+                    c.mix(0.6).stroke_width(1),
+                ))?,
+                Style::Line | Style::LineMarkers => {
+                    chart.draw_series(LineSeries::new(v.clone(), c.stroke_width(2)))?
+                }
+                Style::Markers => {
+                    chart.draw_series(v.iter().map(|&p| Circle::new(p, 5, c.filled())))?
+                }
+            };
+            anno.label(s.label.clone()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2))
+            });
+            if s.style == Style::LineMarkers {
+                chart.draw_series(v.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
+            }
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerLeft)
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+        Ok(())
+    };
+    draw().map_err(|e| anyhow::anyhow!("drawing {}: {e}", path.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+}

@@ -3,7 +3,7 @@
 //! exact AWGN BER, and its Rayleigh average). Prints a table or JSON lines, and writes
 //! `ber_sim.csv`, `ber_sim.jsonl` and `ber_sim.png` (log-scale BER vs Es/N0) into `-o DIR`.
 
-use crate::output::{parse_range, write_atomic};
+use crate::output::{log_plot, parse_range, write_atomic, LogSeries, Style};
 use crate::Global;
 use anyhow::{anyhow, bail, Context, Result};
 use semcom_channel::sim::simulate_ber;
@@ -165,131 +165,74 @@ fn write_outputs(dir: &Path, pts: &[Point]) -> Result<()> {
     plot(&dir.join("ber_sim.png"), pts).context("drawing ber_sim.png")
 }
 
-/// Log-scale BER vs Es/N0: measured points, the channel's closed form as a line, and the other
-/// closed form (AWGN or Rayleigh) dashed for reference.
+/// BER plot: measured points, the closed form of the channel, and the other channel's for scale.
 fn plot(path: &Path, pts: &[Point]) -> Result<()> {
-    use plotters::prelude::*;
+    use plotters::style::{BLACK, BLUE, RED};
     let Some(first) = pts.first() else {
         return Ok(());
     };
-    let (m, ch): (Modulation, &str) = (
-        first.modulation.parse().map_err(|e| anyhow!("{e}"))?,
-        &first.channel,
-    );
+    let m: Modulation = first.modulation.parse().map_err(|e| anyhow!("{e}"))?;
+    let ch = first.channel.as_str();
     let (x0, x1) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| {
         (a.min(p.snr_db), b.max(p.snr_db))
     });
-    let (x0, x1) = if x1 > x0 {
-        (x0, x1)
-    } else {
-        (x0 - 1.0, x0 + 1.0)
-    };
     let grid: Vec<f64> = (0..=200)
         .map(|i| x0 + (x1 - x0) * i as f64 / 200.0)
         .collect();
     let rayleigh = ch.starts_with("rayleigh");
-    let main: Vec<(f64, f64)> = grid
-        .iter()
-        .map(|&s| {
-            (
-                s,
-                if rayleigh {
-                    ber_rayleigh(m, s)
-                } else {
-                    ber_awgn(m, s)
-                },
-            )
-        })
-        .collect();
-    let other: Vec<(f64, f64)> = grid
-        .iter()
-        .map(|&s| {
-            (
-                s,
-                if rayleigh {
-                    ber_awgn(m, s)
-                } else {
-                    ber_rayleigh(m, s)
-                },
-            )
-        })
-        .collect();
+    let curve =
+        |f: fn(Modulation, f64) -> f64| grid.iter().map(|&s| (s, f(m, s))).collect::<Vec<_>>();
+    let (main, other) = if rayleigh {
+        (
+            ber_rayleigh as fn(Modulation, f64) -> f64,
+            ber_awgn as fn(Modulation, f64) -> f64,
+        )
+    } else {
+        (
+            ber_awgn as fn(Modulation, f64) -> f64,
+            ber_rayleigh as fn(Modulation, f64) -> f64,
+        )
+    };
+    let (main_label, other_label) = if rayleigh {
+        ("theory (Rayleigh, ZF)", "theory (AWGN)")
+    } else {
+        ("theory (AWGN, Cho-Yoon)", "theory (Rayleigh)")
+    };
     let measured: Vec<(f64, f64)> = pts
         .iter()
         .filter(|p| p.errors > 0)
         .map(|p| (p.snr_db, p.ber))
         .collect();
-    // Floor: one decade below the smallest measurable BER (1/bits) or measured value.
+    // Floor hint: the smallest measurable BER (1/bits).
     let min_bits = pts.iter().map(|p| p.bits).min().unwrap_or(1).max(1) as f64;
-    let floor = measured
-        .iter()
-        .map(|p| p.1)
-        .fold(1.0 / min_bits, f64::min)
-        .max(1e-12)
-        / 10.0;
-    let clip = |v: &[(f64, f64)]| -> Vec<(f64, f64)> {
-        v.iter().copied().filter(|p| p.1 >= floor).collect()
-    };
-    let tmp = path.with_extension("tmp.png");
-    {
-        let root = BitMapBackend::new(&tmp, (800, 560)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(
-                format!("Uncoded BER, {} over {ch}", m.name()),
-                ("sans-serif", 22),
-            )
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x0..x1, (floor..1.0f64).log_scale())?;
-        chart
-            .configure_mesh()
-            .x_desc("Es/N0 (dB)")
-            .y_desc("bit error rate")
-            .y_label_formatter(&|v| format!("{v:.0e}"))
-            .draw()?;
-        let main_label = if rayleigh {
-            "theory (Rayleigh, ZF)"
-        } else {
-            "theory (AWGN, Cho-Yoon)"
-        };
-        let other_label = if rayleigh {
-            "theory (AWGN)"
-        } else {
-            "theory (Rayleigh)"
-        };
-        chart
-            .draw_series(LineSeries::new(clip(&main), BLUE.stroke_width(2)))?
-            .label(main_label)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLUE.stroke_width(2)));
-        chart
-            .draw_series(DashedLineSeries::new(
-                clip(&other),
-                6,
-                4,
-                BLACK.mix(0.5).stroke_width(1),
-            ))?
-            .label(other_label)
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.mix(0.5)));
-        chart
-            .draw_series(
-                measured
-                    .iter()
-                    .map(|&(x, y)| Circle::new((x, y), 5, RED.filled())),
-            )?
-            .label("measured")
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, RED.filled()));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
-        root.present()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    let series = [
+        LogSeries {
+            label: main_label.into(),
+            color: BLUE,
+            points: curve(main),
+            style: Style::Line,
+        },
+        LogSeries {
+            label: other_label.into(),
+            color: BLACK,
+            points: curve(other),
+            style: Style::Dashed,
+        },
+        LogSeries {
+            label: "measured".into(),
+            color: RED,
+            points: measured,
+            style: Style::Markers,
+        },
+    ];
+    log_plot(
+        path,
+        &format!("Uncoded BER, {} over {ch}", m.name()),
+        "Es/N0 (dB)",
+        "bit error rate",
+        1.0 / min_bits,
+        &series,
+    )
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! stopped after `--min-errors` block errors or `--max-blocks` blocks. Writes JSON lines / a
 //! table on stdout and, with `-o DIR`, `ldpc_sim.csv`, `ldpc_sim.jsonl` and `ldpc_sim.png`.
 
-use crate::output::{parse_range, write_atomic};
+use crate::output::{log_plot, parse_range, write_atomic, LogSeries, Style};
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -269,72 +269,35 @@ fn write_outputs(dir: &Path, pts: &[Point]) -> Result<()> {
     plot(&dir.join("ldpc_sim.png"), pts).context("drawing ldpc_sim.png")
 }
 
-/// Log-scale BLER and BER against Eb/N0.
+/// Waterfall plot: BLER and BER against Eb/N0.
 fn plot(path: &Path, pts: &[Point]) -> Result<()> {
-    use plotters::prelude::*;
-    let tmp = path.with_extension("tmp.png");
-    {
-        let root = BitMapBackend::new(&tmp, (800, 560)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let (x0, x1) = pts.iter().fold((f64::MAX, f64::MIN), |(a, b), p| {
-            (a.min(p.ebn0_db), b.max(p.ebn0_db))
-        });
-        let (x0, x1) = if x1 > x0 {
-            (x0, x1)
-        } else {
-            (x0 - 0.5, x0 + 0.5)
-        };
-        let floor = pts
-            .iter()
-            .flat_map(|p| [p.bler, p.ber])
-            .filter(|v| *v > 0.0)
-            .fold(1.0f64, f64::min)
-            .max(1e-9)
-            / 2.0;
-        let first = pts
-            .first()
-            .map(|p| format!("k={} n={} {} {}", p.k, p.n, p.modulation, p.decoder))
-            .unwrap_or_default();
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("5G NR LDPC, AWGN: {first}"), ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, (floor..1.0f64).log_scale())?;
-        chart
-            .configure_mesh()
-            .x_desc("Eb/N0 (dB)")
-            .y_desc("error rate")
-            .draw()?;
-        for (name, color, get) in [
-            ("BLER", BLUE, (|p: &Point| p.bler) as fn(&Point) -> f64),
-            ("BER", RED, |p: &Point| p.ber),
-        ] {
-            let series: Vec<(f64, f64)> = pts
-                .iter()
-                .filter(|p| get(p) > 0.0)
-                .map(|p| (p.ebn0_db, get(p)))
-                .collect();
-            chart
-                .draw_series(LineSeries::new(series.clone(), color.stroke_width(2)))?
-                .label(name)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color));
-            chart.draw_series(
-                series
-                    .iter()
-                    .map(|&(x, y)| Circle::new((x, y), 4, color.filled())),
-            )?;
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerLeft)
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw()?;
-        root.present()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    Ok(())
+    use plotters::style::{BLUE, RED};
+    let first = pts
+        .first()
+        .map(|p| format!("k={} n={} {} {}", p.k, p.n, p.modulation, p.decoder))
+        .unwrap_or_default();
+    let series = [
+        LogSeries {
+            label: "BLER".into(),
+            color: BLUE,
+            points: pts.iter().map(|p| (p.ebn0_db, p.bler)).collect(),
+            style: Style::LineMarkers,
+        },
+        LogSeries {
+            label: "BER".into(),
+            color: RED,
+            points: pts.iter().map(|p| (p.ebn0_db, p.ber)).collect(),
+            style: Style::LineMarkers,
+        },
+    ];
+    log_plot(
+        path,
+        &format!("5G NR LDPC, AWGN: {first}"),
+        "Eb/N0 (dB)",
+        "error rate",
+        1e-1,
+        &series,
+    )
 }
 
 #[cfg(test)]
