@@ -35,15 +35,27 @@ impl NrConfig {
         if !(rate > 0.0 && rate < 1.0) {
             return Err(LdpcError::Config(format!("code rate {rate} not in (0, 1)")));
         }
-        let tbs = tbs_from_ninfo(g_bits as f64 * rate, rate)?;
-        let cfg = NrConfig {
-            tbs,
-            g: g_bits,
-            qm,
-            rv: 0,
-        };
-        TransportBlockCodec::new(cfg)?;
-        Ok(cfg)
+        // The TBS formula (TS 38.214 §5.1.3.2) rounds N_info up to a multiple of 8·C with C
+        // taken from the target rate, while the base graph is selected from A/G; when the
+        // rounding pushes A/G across a base-graph boundary the segmentation no longer divides
+        // evenly. Step N_info down (0.5 % at a time) until the two agree.
+        let mut n_info = g_bits as f64 * rate;
+        let mut last = None;
+        for _ in 0..64 {
+            let tbs = tbs_from_ninfo(n_info, rate)?;
+            let cfg = NrConfig {
+                tbs,
+                g: g_bits,
+                qm,
+                rv: 0,
+            };
+            match TransportBlockCodec::new(cfg) {
+                Ok(_) => return Ok(cfg),
+                Err(e) => last = Some(e),
+            }
+            n_info *= 0.995;
+        }
+        Err(last.unwrap_or_else(|| LdpcError::Config("no valid transport block size".into())))
     }
 
     /// Effective code rate A / G.
