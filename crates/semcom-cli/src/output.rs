@@ -285,6 +285,7 @@ pub fn log_plot(
         chart
             .configure_series_labels()
             .position(SeriesLabelPosition::LowerLeft)
+            .label_font(("sans-serif", 14))
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()?;

@@ -167,6 +167,8 @@ fn draw_on<DB: DrawingBackend>(
         .configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
         .margin(12)
+        // 14 px: at plotters' default legend size the glyph 'j' is dropped by the bitmap backend.
+        .label_font(("sans-serif", 14))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
         .draw()
