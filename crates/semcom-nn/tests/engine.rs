@@ -8,6 +8,14 @@ use semcom_nn::train::{evaluate, train, Loss, Stage, TrainOptions};
 use std::path::PathBuf;
 use tch::Device;
 
+/// LibTorch's random generator (`tch::manual_seed`) is process-global: tests that seed it and
+/// draw from it must not run concurrently, or their draws interleave and results change.
+static TORCH_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn torch_rng() -> std::sync::MutexGuard<'static, ()> {
+    TORCH_RNG.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("semcom-nn-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -88,6 +96,7 @@ fn stages(steps: [u64; 2]) -> Vec<Stage> {
 
 #[test]
 fn tiny_model_learns() {
+    let _rng = torch_rng();
     tch::set_num_threads(1);
     let data = synthetic(64, 16);
     let m = model(3);
@@ -120,6 +129,7 @@ fn tiny_model_learns() {
 
 #[test]
 fn resume_is_bit_identical() {
+    let _rng = torch_rng();
     tch::set_num_threads(1);
     let data = synthetic(40, 16);
     let dir = tmp("resume");
@@ -169,6 +179,7 @@ fn resume_is_bit_identical() {
 
 #[test]
 fn bad_checkpoints_are_rejected_cleanly() {
+    let _rng = torch_rng();
     let dir = tmp("bad");
     let m = model(1);
     let good = dir.join("w.safetensors");
