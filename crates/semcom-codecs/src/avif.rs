@@ -7,7 +7,7 @@
 //! a time limit and sends the pixels back through a pipe.
 
 use crate::guard::{check_dims, isolated};
-use crate::rate::{fit_max_bytes, Knob, RateTarget};
+use crate::rate::{encode_by_quality, Knob, RateTarget};
 use crate::yuv::{to_rgb8, Matrix, Planes};
 use crate::{CodecError, ImageCodec, Result, MAX_DECODE_PIXELS};
 use rav1d::include::dav1d::data::Dav1dData;
@@ -59,27 +59,16 @@ impl ImageCodec for Avif {
     }
 
     fn encode(&self, img: &Image, target: RateTarget) -> Result<Vec<u8>> {
-        match target.max_bytes(img.pixels())? {
-            None => {
-                let RateTarget::Quality(q) = target else {
-                    unreachable!()
-                };
-                self.encode_quality(img, RateTarget::check_quality(q, 1.0, 100.0)?)
-            }
-            Some(n) => {
-                let knob = Knob {
-                    lo: 1.0,
-                    hi: 100.0,
-                    integer: true,
-                    steps: 0,
-                };
-                let bpp = n as f64 * 8.0 / img.pixels() as f64;
-                let guess = (45.0 + 30.0 * bpp.log2()).clamp(5.0, 95.0);
-                fit_max_bytes(NAME, n, knob, Some(guess), |q| {
-                    self.encode_quality(img, q as f32)
-                })
-            }
-        }
+        let knob = Knob {
+            lo: 1.0,
+            hi: 100.0,
+            integer: true,
+            steps: 0,
+        };
+        let guess = |bpp: f64| (45.0 + 30.0 * bpp.log2()).clamp(5.0, 95.0);
+        encode_by_quality(NAME, img.pixels(), target, knob, guess, |q| {
+            self.encode_quality(img, q as f32)
+        })
     }
 
     /// Decodes in a forked child process (see the module doc): rav1d can panic inside its

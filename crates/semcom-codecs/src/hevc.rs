@@ -6,7 +6,7 @@
 //! The decoder runs in a forked child (see [`crate::guard`]) since libde265 is C code.
 
 use crate::guard::{check_dims, isolated};
-use crate::rate::{fit_max_bytes, Knob, RateTarget};
+use crate::rate::{encode_by_quality, Knob, RateTarget};
 use crate::{CodecError, ImageCodec, Result};
 use semcom_core::Image;
 use std::ffi::{c_char, c_int, c_void, CStr};
@@ -248,30 +248,16 @@ impl ImageCodec for Hevc {
     }
 
     fn encode(&self, img: &Image, target: RateTarget) -> Result<Vec<u8>> {
-        match target.max_bytes(img.pixels())? {
-            None => {
-                let RateTarget::Quality(q) = target else {
-                    unreachable!()
-                };
-                self.encode_quality(
-                    img,
-                    RateTarget::check_quality(q, 0.0, 100.0)?.round() as i32,
-                )
-            }
-            Some(n) => {
-                let knob = Knob {
-                    lo: 0.0,
-                    hi: 100.0,
-                    integer: true,
-                    steps: 0,
-                };
-                let bpp = n as f64 * 8.0 / img.pixels() as f64;
-                let guess = (55.0 + 15.0 * bpp.log2()).clamp(5.0, 95.0);
-                fit_max_bytes(NAME, n, knob, Some(guess), |q| {
-                    self.encode_quality(img, q as i32)
-                })
-            }
-        }
+        let knob = Knob {
+            lo: 0.0,
+            hi: 100.0,
+            integer: true,
+            steps: 0,
+        };
+        let guess = |bpp: f64| (55.0 + 15.0 * bpp.log2()).clamp(5.0, 95.0);
+        encode_by_quality(NAME, img.pixels(), target, knob, guess, |q| {
+            self.encode_quality(img, q.round() as i32)
+        })
     }
 
     fn decode(&self, bytes: &[u8]) -> Result<Image> {

@@ -3,7 +3,7 @@
 //! Encoder: `jpeg-encoder`; decoder: `zune-jpeg` (under `catch_unwind`, with size limits).
 
 use crate::guard::{catch, check_dims};
-use crate::rate::{fit_max_bytes, Knob, RateTarget};
+use crate::rate::{encode_by_quality, Knob, RateTarget};
 use crate::{CodecError, ImageCodec, Result, MAX_DECODE_SIDE};
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use semcom_core::Image;
@@ -60,28 +60,21 @@ impl ImageCodec for Jpeg {
     }
 
     fn encode(&self, img: &Image, target: RateTarget) -> Result<Vec<u8>> {
-        match target.max_bytes(img.pixels())? {
-            None => {
-                let RateTarget::Quality(q) = target else {
-                    unreachable!()
-                };
-                self.encode_quality(img, RateTarget::check_quality(q, 1.0, 100.0)?.round() as u8)
-            }
-            Some(n) => {
-                let knob = Knob {
-                    lo: 1.0,
-                    hi: 100.0,
-                    integer: true,
-                    steps: 0,
-                };
-                // First guess from the typical bpp(quality) of natural images at 4:2:0.
-                let bpp = n as f64 * 8.0 / img.pixels() as f64;
-                let guess = (bpp * 50.0).clamp(5.0, 95.0);
-                fit_max_bytes(NAME, n, knob, Some(guess), |q| {
-                    self.encode_quality(img, q as u8)
-                })
-            }
-        }
+        let knob = Knob {
+            lo: 1.0,
+            hi: 100.0,
+            integer: true,
+            steps: 0,
+        };
+        // First guess from the typical bpp(quality) of natural images at 4:2:0.
+        encode_by_quality(
+            NAME,
+            img.pixels(),
+            target,
+            knob,
+            |bpp| (bpp * 50.0).clamp(5.0, 95.0),
+            |q| self.encode_quality(img, q.round() as u8),
+        )
     }
 
     fn decode(&self, bytes: &[u8]) -> Result<Image> {

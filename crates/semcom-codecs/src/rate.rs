@@ -161,6 +161,29 @@ pub fn fit_max_bytes(
     })
 }
 
+/// Rate control of codecs driven by one quality knob: `Quality(q)` is checked against
+/// `[knob.lo, knob.hi]` and encoded as is; byte and BPP targets run [`fit_max_bytes`] from
+/// `guess(bpp)`, the codec's typical quality at that rate. `encode` receives the knob value.
+pub fn encode_by_quality(
+    codec: &'static str,
+    pixels: usize,
+    target: RateTarget,
+    knob: Knob,
+    guess: impl Fn(f64) -> f64,
+    mut encode: impl FnMut(f64) -> Result<Vec<u8>>,
+) -> Result<Vec<u8>> {
+    match (target, target.max_bytes(pixels)?) {
+        (RateTarget::Quality(q), _) => {
+            encode(RateTarget::check_quality(q, knob.lo as f32, knob.hi as f32)? as f64)
+        }
+        (_, Some(n)) => {
+            let bpp = n as f64 * 8.0 / pixels as f64;
+            fit_max_bytes(codec, n, knob, Some(guess(bpp)), encode)
+        }
+        (_, None) => Err(CodecError::InvalidTarget("no byte budget".into())),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
