@@ -35,6 +35,8 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Send one image through one scheme over one link.
     Transmit(cmd::transmit::Args),
+    /// Send a video clip through H.264 + LDPC + QAM (or at capacity); per-frame quality and losses.
+    Video(cmd::video::Args),
     /// Uncoded BER of a modulation over a channel, measured against the closed form.
     BerSim(cmd::ber_sim::Args),
     /// 5G NR LDPC BLER/BER waterfall simulation.
@@ -67,6 +69,7 @@ fn main() {
     let res = match &cli.command {
         Command::Demo(a) => cmd::demo::run(a, &g),
         Command::Transmit(a) => cmd::transmit::run(a, &g),
+        Command::Video(a) => cmd::video::run(a, &g),
         Command::BerSim(a) => cmd::ber_sim::run(a, &g),
         Command::LdpcSim(a) => cmd::ldpc_sim::run(a, &g),
         Command::Codec(a) => cmd::codec::run(a, &g),

@@ -18,6 +18,10 @@ const NAME: &str = "h264";
 
 /// Longest clip accepted by the decoder (frames), to bound its output allocation.
 pub const MAX_FRAMES: usize = 100_000;
+/// Lowest target bitrate the rate search tries (bits per second).
+pub const MIN_BITRATE_BPS: u32 = 1_000;
+/// Highest target bitrate the rate search tries (bits per second).
+pub const MAX_BITRATE_BPS: u32 = 200_000_000;
 
 /// H.264 clip codec.
 #[derive(Clone, Copy, Debug)]
@@ -48,6 +52,8 @@ pub struct EncodedClip {
     pub bitrate_bps: f64,
     /// Achieved bits per pixel over the clip: bytes·8/(frames·H·W).
     pub bpp: f64,
+    /// Bytes of each frame's access unit, in order (they sum to `bytes.len()`).
+    pub frame_bytes: Vec<usize>,
 }
 
 impl H264 {
@@ -72,6 +78,7 @@ impl H264 {
         let mut enc = Encoder::with_api_config(OpenH264API::from_source(), cfg)
             .map_err(|e| CodecError::enc(NAME, e.to_string()))?;
         let mut bytes = Vec::new();
+        let mut frame_bytes = Vec::with_capacity(frames.len());
         for (i, f) in frames.iter().enumerate() {
             if f.width() != w0 || f.height() != h0 {
                 return Err(CodecError::enc(NAME, format!("frame {i} has another size")));
@@ -87,10 +94,17 @@ impl H264 {
                 YUVBuffer::from_vec(v, w, h)
             };
             let ts = openh264::Timestamp::from_millis((i as f64 * 1000.0 / self.fps as f64) as u64);
-            let bs = enc
-                .encode_at(&yuv, ts)
-                .map_err(|e| CodecError::enc(NAME, e.to_string()))?;
+            // The first call initialises OpenH264, which warns on stderr about frame skipping
+            // before its trace level can be set: silence that one call.
+            let bs = if i == 0 {
+                without_stderr(|| enc.encode_at(&yuv, ts))
+            } else {
+                enc.encode_at(&yuv, ts)
+            }
+            .map_err(|e| CodecError::enc(NAME, e.to_string()))?;
+            let before = bytes.len();
             bs.write_vec(&mut bytes);
+            frame_bytes.push(bytes.len() - before);
         }
         let n = frames.len();
         let bits = bytes.len() as f64 * 8.0;
@@ -99,7 +113,34 @@ impl H264 {
             bitrate_bps: bits * self.fps as f64 / n as f64,
             bpp: bits / (n * w0 * h0) as f64,
             bytes,
+            frame_bytes,
         })
+    }
+
+    /// Encodes the clip to the largest stream of at most `max_bytes` bytes: OpenH264's
+    /// bitrate mode, its target bitrate searched by [`crate::rate::fit_max_bytes`] (first
+    /// probe: `max_bytes`·8·fps/frames). [`CodecError::BudgetTooSmall`] when even
+    /// [`MIN_BITRATE_BPS`] does not fit.
+    pub fn encode_clip_max_bytes(&self, frames: &[Image], max_bytes: usize) -> Result<EncodedClip> {
+        let fps = self.fps as f64;
+        let start = max_bytes as f64 * 8.0 * fps / frames.len().max(1) as f64;
+        let knob = crate::rate::Knob {
+            lo: MIN_BITRATE_BPS as f64,
+            hi: MAX_BITRATE_BPS as f64,
+            integer: false,
+            steps: 10,
+        };
+        let mut tried: Vec<EncodedClip> = Vec::new();
+        let best = crate::rate::fit_max_bytes(NAME, max_bytes, knob, Some(start), |bps| {
+            let c = self.encode_clip(frames, bps.round() as u32)?;
+            let bytes = c.bytes.clone();
+            tried.push(c);
+            Ok(bytes)
+        })?;
+        tried
+            .into_iter()
+            .find(|c| c.bytes == best)
+            .ok_or_else(|| CodecError::enc(NAME, "rate search lost its best stream"))
     }
 
     /// Decodes an Annex B stream to frames with `channels` planes (1 = the luma plane,
@@ -134,6 +175,40 @@ impl H264 {
     }
 }
 
+/// A decoder fed one access unit (frame) at a time, for receivers that lose frames: a frame
+/// that is skipped leaves the decoder's references as they were (later P frames then predict
+/// from an older picture, the drift of a real decoder after a loss).
+pub struct FrameDecoder {
+    dec: Decoder,
+    channels: usize,
+    size: Option<(usize, usize)>,
+}
+
+impl FrameDecoder {
+    /// A decoder producing `channels` planes (1 = luma, 3 = RGB), cropped to `size`.
+    pub fn new(channels: usize, size: Option<(usize, usize)>) -> Result<Self> {
+        let dec = Decoder::with_api_config(OpenH264API::from_source(), DecoderConfig::new())
+            .map_err(|e| CodecError::dec(NAME, e.to_string()))?;
+        Ok(Self {
+            dec,
+            channels,
+            size,
+        })
+    }
+
+    /// Decodes one access unit (Annex B bytes): the picture it completes, if any. Corrupt
+    /// NAL units are skipped; never panics.
+    pub fn decode_frame(&mut self, bytes: &[u8]) -> Result<Option<Image>> {
+        let mut last = None;
+        for nal in openh264::nal_units(bytes) {
+            if let Ok(Some(yuv)) = self.dec.decode(nal) {
+                last = Some(yuv_to_image(&yuv, self.channels, self.size)?);
+            }
+        }
+        Ok(last)
+    }
+}
+
 fn yuv_to_image(
     yuv: &impl YUVSource,
     channels: usize,
@@ -162,6 +237,32 @@ fn yuv_to_image(
     match size {
         Some((cw, ch)) if cw <= w && ch <= h && (cw, ch) != (w, h) => Ok(img.crop(0, 0, cw, ch)?),
         _ => Ok(img),
+    }
+}
+
+/// Runs `f` with file descriptor 2 pointed at /dev/null (serialised by a lock; other threads'
+/// stderr output during the call is lost too). Falls back to plain `f()` if redirection fails.
+fn without_stderr<T>(f: impl FnOnce() -> T) -> T {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    // SAFETY: plain fd syscalls on descriptors this function owns; fd 2 is restored below.
+    unsafe {
+        let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+        let saved = libc::dup(2);
+        if null < 0 || saved < 0 {
+            for fd in [null, saved] {
+                if fd >= 0 {
+                    libc::close(fd);
+                }
+            }
+            return f();
+        }
+        libc::dup2(null, 2);
+        libc::close(null);
+        let out = f();
+        libc::dup2(saved, 2);
+        libc::close(saved);
+        out
     }
 }
 

@@ -22,6 +22,7 @@ pub mod error;
 pub mod image;
 pub mod rng;
 pub mod testcard;
+pub mod video;
 
 pub use accounting::Accounting;
 pub use budget::{Budget, Ratio};
@@ -32,3 +33,4 @@ pub use chain::{
 pub use error::{CoreError, Result};
 pub use image::Image;
 pub use num_complex::Complex32;
+pub use video::{run_video_chain, ClipMeta, DecodedClip, EncodedClip, VideoOutcome, VideoScheme};

@@ -59,6 +59,18 @@ pub fn test_card(width: usize, height: usize) -> Image {
     Image::from_planar(w, h, 3, data).expect("test card dimensions are valid")
 }
 
+/// A generated clip: a window of `width`×`height` panning right by 2 pixels per frame over a
+/// wider test card (RGB; use [`Image::to_luma`] for grey video). `frames` ≥ 1.
+pub fn test_clip(width: usize, height: usize, frames: usize) -> Vec<Image> {
+    let wide = test_card(width + 2 * frames, height);
+    (0..frames)
+        .map(|t| {
+            wide.crop(2 * t, 0, width, height)
+                .expect("the window lies inside the wider card")
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,3 +92,4 @@ mod tests {
         assert!(var(10, 100) > 0.05, "edges are strong");
     }
 }
+

@@ -8,5 +8,6 @@ pub mod registry;
 pub mod separation;
 pub mod softcast;
 pub mod transform;
+pub mod video;
 
 pub use registry::{available, build, SchemeInfo, SchemeOptions};

@@ -30,26 +30,21 @@
 //! outage on a bad fading block).
 
 pub mod bits;
+pub mod link;
 
-use crate::separation::bits::{bits_to_bytes, bytes_to_bits, gold_sequence, Side};
-use semcom_channel::capacity::max_source_bits;
-use semcom_channel::equalize::{equalize, Equalizer};
-use semcom_channel::modulation::{Demapper, Modulation};
+use crate::separation::bits::Side;
+pub use crate::separation::link::{block_mutual_information, BlockCoding};
 use semcom_codecs::{codec_by_name, with_channels, CodecError, ImageCodec, RateTarget};
 use semcom_core::chain::SourceMeta;
 use semcom_core::rng::SemRng;
 use semcom_core::{
-    Budget, Complex32, CoreError, Decoded, Encoded, Image, LinkInfo, Payload, Received, Result,
-    Scheme, SideInfo,
+    Budget, CoreError, Decoded, Encoded, Image, LinkInfo, Payload, Received, Result, Scheme,
+    SideInfo,
 };
-use semcom_ldpc::{DecoderConfig, Mcs, NrConfig, TransportBlockCodec};
+use semcom_ldpc::{DecoderConfig, Mcs};
 
 /// Margin (dB) below the SNR at which the adaptive variant picks its MCS threshold.
 pub const ADAPTIVE_MARGIN_DB: f64 = 1.0;
-/// `c_init` of the scrambling sequence (fixed, known to both ends).
-const SCRAMBLE_CINIT: u32 = 0x5EC0;
-/// MCS index marking the capacity variant in the side information.
-const CAPACITY_MCS: u8 = 255;
 
 /// The codecs a separation scheme can use (`<codec>+ldpc`, `<codec>@capacity`).
 pub fn codecs() -> Vec<&'static str> {
@@ -70,6 +65,16 @@ pub enum ChannelCoding {
     Capacity,
 }
 
+impl ChannelCoding {
+    /// The LDPC decoder settings (defaults for the capacity variant, which has none).
+    pub fn decoder(&self) -> DecoderConfig {
+        match self {
+            ChannelCoding::Ldpc { decoder, .. } => *decoder,
+            ChannelCoding::Capacity => DecoderConfig::default(),
+        }
+    }
+}
+
 /// A separate source–channel coding scheme (see the module documentation).
 pub struct Separation {
     name: String,
@@ -86,23 +91,11 @@ impl std::fmt::Debug for Separation {
     }
 }
 
-fn scheme_err(name: &str, msg: impl std::fmt::Display) -> CoreError {
+pub(crate) fn scheme_err(name: &str, msg: impl std::fmt::Display) -> CoreError {
     CoreError::Scheme {
         scheme: name.into(),
         msg: msg.to_string(),
     }
-}
-
-/// The QAM of modulation order Qm.
-fn modulation_for(qm: usize) -> Result<Modulation> {
-    Ok(match qm {
-        1 => Modulation::Bpsk,
-        2 => Modulation::Qpsk,
-        4 => Modulation::Qam16,
-        6 => Modulation::Qam64,
-        8 => Modulation::Qam256,
-        _ => return Err(CoreError::Payload(format!("modulation order {qm}"))),
-    })
 }
 
 impl Separation {
@@ -154,7 +147,14 @@ impl Separation {
 
     /// The MCS used at `snr_db` (fixed, or the adaptive choice).
     pub fn mcs_for(&self, snr_db: f64) -> Option<Mcs> {
-        match &self.coding {
+        Self::mcs_for_coding(&self.coding, snr_db)
+    }
+
+    /// The MCS of `coding` at `snr_db`: the fixed one, the adaptive choice (the highest
+    /// spectral efficiency with a threshold ≤ SNR − [`ADAPTIVE_MARGIN_DB`]), or `None` for
+    /// the capacity variant.
+    pub fn mcs_for_coding(coding: &ChannelCoding, snr_db: f64) -> Option<Mcs> {
+        match coding {
             ChannelCoding::Ldpc { mcs: Some(m), .. } => Some(*m),
             ChannelCoding::Ldpc { mcs: None, .. } => Some(
                 Mcs::best_for_snr(snr_db, ADAPTIVE_MARGIN_DB).unwrap_or_else(|| Mcs::table()[0]),
@@ -181,120 +181,10 @@ impl Separation {
         (SourceMeta::of(&img) == *meta).then_some(img)
     }
 
-    fn encode_ldpc(&self, src: &Image, k: usize, mcs: Mcs) -> Result<Encoded> {
-        let idx = Mcs::table()
-            .iter()
-            .position(|m| m.name == mcs.name)
-            .unwrap_or(0) as u8;
-        let qm = mcs.modulation_order;
-        let cfg =
-            NrConfig::for_channel(k * qm, mcs.rate, qm).map_err(|e| scheme_err(&self.name, e))?;
-        let tb = TransportBlockCodec::new(cfg).map_err(|e| scheme_err(&self.name, e))?;
-        let stream = self.source(src, cfg.tbs / 8)?;
-        let mut bits = Vec::with_capacity(cfg.tbs);
-        bytes_to_bits(&stream, &mut bits);
-        bits.resize(cfg.tbs, 0);
-        let mut coded = tb.encode(&bits).map_err(|e| scheme_err(&self.name, e))?;
-        for (b, c) in coded.iter_mut().zip(gold_sequence(SCRAMBLE_CINIT, cfg.g)) {
-            *b ^= c;
-        }
-        let mut x = modulation_for(qm)?.modulate(&coded)?;
-        let scale = unit_power_scale(&x);
-        for s in &mut x {
-            *s *= scale;
-        }
-        let side = Side {
-            mcs: idx,
-            len: stream.len() as u32,
-            scale,
-        };
-        Ok(Encoded {
-            payload: Payload::Symbols(x),
-            side: SideInfo {
-                bytes: side.to_bytes(),
-                bits: Side::BITS,
-            },
-            payload_bits: cfg.tbs as u64,
-        })
+    /// The LDPC decoder settings (defaults for the capacity variant, which has none).
+    pub fn decoder(&self) -> DecoderConfig {
+        self.coding.decoder()
     }
-
-    fn decode_ldpc(
-        &self,
-        y: &[Complex32],
-        nv: &[f32],
-        side: &Side,
-        meta: &SourceMeta,
-    ) -> Result<Option<Image>> {
-        let mcs = *Mcs::table()
-            .get(side.mcs as usize)
-            .ok_or_else(|| CoreError::Payload(format!("MCS index {}", side.mcs)))?;
-        let qm = mcs.modulation_order;
-        let cfg = NrConfig::for_channel(y.len() * qm, mcs.rate, qm)
-            .map_err(|e| scheme_err(&self.name, e))?;
-        if side.len == 0 || side.len as usize * 8 > cfg.tbs {
-            return Ok(None);
-        }
-        let tb = TransportBlockCodec::new(cfg).map_err(|e| scheme_err(&self.name, e))?;
-        // Undo the amplitude scale: y/s has noise variance N0/s².
-        let s = side.scale;
-        let ys: Vec<Complex32> = y.iter().map(|v| v / s).collect();
-        let nvs: Vec<f32> = nv.iter().map(|v| v / (s * s)).collect();
-        let mut llr = modulation_for(qm)?.demap(&ys, &nvs, Demapper::MaxLog)?;
-        for (l, c) in llr.iter_mut().zip(gold_sequence(SCRAMBLE_CINIT, cfg.g)) {
-            if !l.is_finite() {
-                *l = if l.is_nan() { 0.0 } else { l.signum() * 1e4 };
-            }
-            if c == 1 {
-                *l = -*l;
-            }
-        }
-        let ChannelCoding::Ldpc { decoder, .. } = &self.coding else {
-            unreachable!()
-        };
-        let res = tb
-            .decode(&llr, decoder)
-            .map_err(|e| scheme_err(&self.name, e))?;
-        if !res.tb_crc_ok || res.cb_crc_ok.iter().any(|ok| !ok) {
-            return Ok(None);
-        }
-        Ok(self.reconstruct(&bits_to_bytes(&res.bits[..side.len as usize * 8]), meta))
-    }
-}
-
-/// Amplitude scale s ≤ 1 that brings the block's average power (1/k)Σ|x|² to at most 1.
-fn unit_power_scale(x: &[Complex32]) -> f32 {
-    let p = semcom_core::chain::average_power(x);
-    if p > 1.0 {
-        (1.0 / p.sqrt()) as f32 * (1.0 - 1e-6)
-    } else {
-        1.0
-    }
-}
-
-/// Equalised symbols and their per-symbol noise variance (ZF with CSI, as received otherwise).
-fn equalised(
-    y: &[Complex32],
-    csi: &[Complex32],
-    noise_var: &[f32],
-) -> Result<(Vec<Complex32>, Vec<f32>)> {
-    if csi.is_empty() {
-        let nv = (0..y.len())
-            .map(|i| Received::noise_var_at(noise_var, i))
-            .collect();
-        return Ok((y.to_vec(), nv));
-    }
-    Ok(equalize(y, csi, noise_var, Equalizer::Zf)?)
-}
-
-/// Mutual information Σ log2(1 + |h_i|²/N0_i) of a received block (bits), Gaussian input.
-pub fn block_mutual_information(csi: &[Complex32], noise_var: &[f32], k: usize) -> f64 {
-    (0..k)
-        .map(|i| {
-            let g = csi.get(i).map_or(1.0, |h| h.norm_sqr() as f64);
-            let n0 = (Received::noise_var_at(noise_var, i) as f64).max(1e-30);
-            (1.0 + g / n0).log2()
-        })
-        .sum()
 }
 
 impl Scheme for Separation {
@@ -322,35 +212,27 @@ impl Scheme for Separation {
                 budget.label()
             )));
         }
-        match self.mcs_for(link.snr_db) {
-            Some(mcs) => self.encode_ldpc(src, k, mcs),
-            None => {
-                let r_max = max_source_bits(k as u64, link.snr_db);
-                let stream = self.source(src, (r_max / 8) as usize)?;
-                let mut bits = Vec::with_capacity(2 * k);
-                bytes_to_bits(&stream, &mut bits);
-                bits.resize(2 * k, 0);
-                for (b, c) in bits.iter_mut().zip(gold_sequence(SCRAMBLE_CINIT, 2 * k)) {
-                    *b ^= c;
-                }
-                let x = Modulation::Qpsk.modulate(&bits)?;
-                let mut bytes = Side {
-                    mcs: CAPACITY_MCS,
-                    len: stream.len() as u32,
-                    scale: 1.0,
-                }
-                .to_bytes();
-                bytes.extend_from_slice(&stream); // genie: carried, counted as payload (see module doc)
-                Ok(Encoded {
-                    payload: Payload::Symbols(x),
-                    side: SideInfo {
-                        bytes,
-                        bits: Side::BITS,
-                    },
-                    payload_bits: r_max,
-                })
-            }
+        let block = BlockCoding::for_block(&self.coding, self.mcs_for(link.snr_db), k, link.snr_db)
+            .map_err(|e| scheme_err(&self.name, e))?;
+        let stream = self.source(src, block.capacity_bytes())?;
+        let (x, scale) = block.transmit(&stream)?;
+        let mut bytes = Side {
+            mcs: block.index(),
+            len: stream.len() as u32,
+            scale,
         }
+        .to_bytes();
+        if let BlockCoding::Capacity { .. } = block {
+            bytes.extend_from_slice(&stream); // genie: carried, counted as payload (see module doc)
+        }
+        Ok(Encoded {
+            payload: Payload::Symbols(x),
+            side: SideInfo {
+                bytes,
+                bits: Side::BITS,
+            },
+            payload_bits: block.payload_bits(),
+        })
     }
 
     fn decode(
@@ -368,22 +250,11 @@ impl Scheme for Separation {
                 self.name
             )));
         };
-        if noise_var.is_empty() || (noise_var.len() != 1 && noise_var.len() != y.len()) {
-            return Err(CoreError::Payload("noise variance length".into()));
-        }
-        let img = if s.mcs == CAPACITY_MCS {
-            let r_max = max_source_bits(y.len() as u64, link.snr_db) as f64;
-            let mi = block_mutual_information(csi, noise_var, y.len());
-            let stream = side.bytes.get(9..9 + s.len as usize).unwrap_or(&[]);
-            if r_max <= mi + 1e-6 * y.len() as f64 {
-                self.reconstruct(stream, meta)
-            } else {
-                None
-            }
-        } else {
-            let (ye, nv) = equalised(y, csi, noise_var)?;
-            self.decode_ldpc(&ye, &nv, &s, meta)?
-        };
+        let block = BlockCoding::from_index(s.mcs, y.len(), link.snr_db, self.decoder())?;
+        let genie = side.bytes.get(Side::BYTES..).unwrap_or(&[]);
+        let img = block
+            .receive(y, csi, noise_var, s.scale, s.len as usize, genie)?
+            .and_then(|stream| self.reconstruct(&stream, meta));
         Ok(match img {
             Some(image) => Decoded {
                 image,

@@ -11,3 +11,4 @@ pub mod segment;
 pub mod sweep;
 pub mod train;
 pub mod transmit;
+pub mod video;

@@ -50,6 +50,8 @@ pub struct Side {
 impl Side {
     /// Serialised size in bits.
     pub const BITS: u64 = 72;
+    /// Serialised size in bytes.
+    pub const BYTES: usize = 9;
 
     /// Serialises to 9 bytes.
     pub fn to_bytes(self) -> Vec<u8> {

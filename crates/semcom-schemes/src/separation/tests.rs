@@ -3,9 +3,11 @@
 
 use super::*;
 use semcom_channel::capacity::awgn_capacity;
+use semcom_channel::capacity::max_source_bits;
 use semcom_channel::{by_name, ChannelParams};
 use semcom_core::chain::{run_chain, Link};
-use semcom_core::Ratio;
+use semcom_core::{Complex32, Ratio};
+use semcom_ldpc::NrConfig;
 
 const W: usize = 128;
 const H: usize = 96;

@@ -1,0 +1,261 @@
+//! Separate source–channel coding of video: H.264 at a target bitrate over 5G NR LDPC + QAM
+//! (`h264+ldpc`), or over an ideal capacity-achieving code (`h264@capacity`), one transport
+//! block per frame slot.
+//!
+//! ```text
+//! clip (F frames) ─► H.264 @ MaxBytes(F·⌊A/8⌋) ─► stream ─► cut into F slots of ⌊A/8⌋ bytes
+//!   slot f ─► BlockCoding (TB CRC + LDPC + QAM, or ideal code) ─► k_f = ⌊k/F⌋ uses ─► channel
+//!   ─► receiver: per slot CRC ok / lost ─► frame f intact iff every byte of its access
+//!      unit arrived ─► intact frames to the H.264 decoder in order, lost ones skipped
+//!   ─► display: the decoded picture, or a copy of the last displayed one (frame-copy
+//!      concealment; mid-grey before the first decoded frame)
+//! ```
+//!
+//! **Budget.** k = ⌊(k/n)·F·C·H·W⌋ channel uses for the clip; each of the F slots gets
+//! k_f = ⌊k/F⌋ (at most F − 1 uses stay unused). Every slot has the same coding (the MCS
+//! fixed by `--mcs`, or adaptive to the SNR as in [`crate::separation`]), so the stream
+//! capacity is F·⌊A/8⌋ bytes (A = TBS of one slot; R_max = ⌊k_f·log2(1+SNR)⌋ for the
+//! capacity variant, whose payload is Σ_f R_max,f ≤ ⌊k·log2(1+SNR)⌋). H.264's rate control
+//! searches the bitrate that fills it ([`H264::encode_clip_max_bytes`]).
+//! **Side information** (counted): MCS index (8 bits), stream length (32), one amplitude
+//! scale per slot (32 each) and each frame's access-unit length (24 each: the packetisation a
+//! real stream carries in its RTP headers). **Errors propagate** as in a real decoder: after a
+//! lost frame, later P frames predict from an older picture until the next IDR frame
+//! (`intra_period`); `frame_ok` reports which frames arrived intact.
+
+use crate::separation::{scheme_err, BlockCoding, ChannelCoding, Separation};
+use semcom_codecs::h264::{FrameDecoder, H264};
+use semcom_codecs::CodecError;
+use semcom_core::rng::SemRng;
+use semcom_core::{
+    Budget, ClipMeta, CoreError, DecodedClip, EncodedClip, Image, LinkInfo, Payload, Received,
+    Result, SideInfo, VideoScheme,
+};
+use semcom_ldpc::{DecoderConfig, Mcs};
+
+/// The video separation schemes.
+pub const NAMES: [&str; 2] = ["h264+ldpc", "h264@capacity"];
+
+/// Side bits per frame slot (amplitude scale) and per frame (access-unit length).
+const SCALE_BITS: u64 = 32;
+const FRAME_LEN_BITS: u64 = 24;
+/// Header side bits: MCS index and stream length.
+const HEADER_BITS: u64 = 40;
+
+/// H.264 + (LDPC + QAM | ideal code), see the module documentation.
+#[derive(Debug)]
+pub struct VideoSeparation {
+    name: String,
+    coding: ChannelCoding,
+    codec: H264,
+}
+
+/// Per-frame access-unit lengths must fit 24 bits.
+const MAX_FRAME_BYTES: usize = (1 << 24) - 1;
+
+impl VideoSeparation {
+    /// `h264+ldpc` (MCS name, or adaptive when `None`) or `h264@capacity`, with the H.264
+    /// frame rate and IDR period.
+    pub fn from_name(name: &str, mcs: Option<&str>, fps: f32, intra_period: u32) -> Result<Self> {
+        let coding = match name {
+            "h264+ldpc" => ChannelCoding::Ldpc {
+                mcs: mcs
+                    .map(|m| m.parse::<Mcs>().map_err(|e| scheme_err(name, e)))
+                    .transpose()?,
+                decoder: DecoderConfig::default(),
+            },
+            "h264@capacity" => ChannelCoding::Capacity,
+            _ => {
+                return Err(scheme_err(
+                    name,
+                    format!("not a video scheme (known: {})", NAMES.join(", ")),
+                ))
+            }
+        };
+        if !(fps.is_finite() && fps > 0.0) {
+            return Err(scheme_err(name, format!("frame rate {fps}")));
+        }
+        Ok(Self {
+            name: name.into(),
+            coding,
+            codec: H264 { fps, intra_period },
+        })
+    }
+
+    fn mcs_for(&self, snr_db: f64) -> Option<Mcs> {
+        Separation::mcs_for_coding(&self.coding, snr_db)
+    }
+
+    /// Side-information bits for `frames` frames and slots.
+    pub fn side_bits(frames: usize) -> u64 {
+        HEADER_BITS + frames as u64 * (SCALE_BITS + FRAME_LEN_BITS)
+    }
+}
+
+/// Bytes of slot `i` when a stream of `total` bytes is cut into slots of `cap` bytes.
+fn slot_len(total: usize, cap: usize, i: usize) -> usize {
+    total.saturating_sub(i * cap).min(cap)
+}
+
+impl VideoScheme for VideoSeparation {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn encode(
+        &self,
+        clip: &[Image],
+        budget: &Budget,
+        link: &LinkInfo,
+        _rng: &mut SemRng,
+    ) -> Result<EncodedClip> {
+        let meta = ClipMeta::of(clip)?;
+        let k = budget.max_channel_uses(meta.samples()).ok_or_else(|| {
+            CoreError::InvalidBudget(format!(
+                "{} needs a k/n budget, got {}",
+                self.name,
+                budget.label()
+            ))
+        })?;
+        let k_f = k / meta.frames;
+        if k_f == 0 {
+            return Err(CoreError::InvalidBudget(format!(
+                "{}: {k} channel uses for {} frames",
+                budget.label(),
+                meta.frames
+            )));
+        }
+        let block =
+            BlockCoding::for_block(&self.coding, self.mcs_for(link.snr_db), k_f, link.snr_db)
+                .map_err(|e| scheme_err(&self.name, e))?;
+        let cap = block.capacity_bytes();
+        let (stream, frame_bytes) = match self.codec.encode_clip_max_bytes(clip, cap * meta.frames)
+        {
+            Ok(c) => (c.bytes, c.frame_bytes),
+            Err(CodecError::BudgetTooSmall { .. }) => (Vec::new(), vec![0; meta.frames]),
+            Err(e) => return Err(scheme_err(&self.name, e)),
+        };
+        if frame_bytes.len() != meta.frames || frame_bytes.iter().any(|&n| n > MAX_FRAME_BYTES) {
+            return Err(scheme_err(
+                &self.name,
+                "H.264 access units do not match the frames",
+            ));
+        }
+        let mut side = vec![block.index()];
+        side.extend_from_slice(&(stream.len() as u32).to_le_bytes());
+        let mut blocks = Vec::with_capacity(meta.frames);
+        for i in 0..meta.frames {
+            let off = (i * cap).min(stream.len());
+            let (x, scale) = block.transmit(&stream[off..off + slot_len(stream.len(), cap, i)])?;
+            side.extend_from_slice(&scale.to_le_bytes());
+            blocks.push(Payload::Symbols(x));
+        }
+        for n in &frame_bytes {
+            side.extend_from_slice(&(*n as u32).to_le_bytes()[..3]);
+        }
+        if let BlockCoding::Capacity { .. } = block {
+            side.extend_from_slice(&stream); // genie, counted as payload (see `separation`)
+        }
+        Ok(EncodedClip {
+            payload_bits: block.payload_bits() * meta.frames as u64,
+            blocks,
+            side: SideInfo {
+                bytes: side,
+                bits: Self::side_bits(meta.frames),
+            },
+        })
+    }
+
+    fn decode(
+        &self,
+        rx: &[Received],
+        side: &SideInfo,
+        meta: &ClipMeta,
+        link: &LinkInfo,
+    ) -> Result<DecodedClip> {
+        let f = meta.frames;
+        let bad = |m: &str| CoreError::Payload(format!("{}: {m}", self.name));
+        if rx.len() != f {
+            return Err(bad("one received block per frame slot expected"));
+        }
+        let fixed = 5 + 4 * f + 3 * f;
+        let b = &side.bytes;
+        if b.len() < fixed {
+            return Err(bad("side information too short"));
+        }
+        let total = u32::from_le_bytes([b[1], b[2], b[3], b[4]]) as usize;
+        let scales: Vec<f32> = (0..f)
+            .map(|i| f32::from_le_bytes(b[5 + 4 * i..9 + 4 * i].try_into().unwrap_or([0; 4])))
+            .collect();
+        let frame_len: Vec<usize> = (0..f)
+            .map(|i| {
+                let o = 5 + 4 * f + 3 * i;
+                u32::from_le_bytes([b[o], b[o + 1], b[o + 2], 0]) as usize
+            })
+            .collect();
+        if frame_len.iter().sum::<usize>() != total {
+            return Err(bad("frame lengths do not add up to the stream length"));
+        }
+        let genie = &b[fixed..];
+        // Channel decoding, slot by slot: the stream with a per-slot arrival flag.
+        let mut stream = vec![0u8; 0];
+        let mut slot_ok = Vec::with_capacity(f);
+        let mut cap = 0;
+        for (i, r) in rx.iter().enumerate() {
+            let Received::Symbols { y, csi, noise_var } = r else {
+                return Err(bad("needs a complex-symbol channel"));
+            };
+            let block = BlockCoding::from_index(b[0], y.len(), link.snr_db, self.coding.decoder())?;
+            cap = block.capacity_bytes();
+            if total > cap.saturating_mul(f) {
+                return Err(bad("stream longer than the slots can carry"));
+            }
+            let len = slot_len(total, cap, i);
+            if len == 0 {
+                slot_ok.push(true);
+                continue;
+            }
+            let g = genie.get(i * cap..i * cap + len).unwrap_or(&[]);
+            match block.receive(y, csi, noise_var, scales[i], len, g)? {
+                Some(bytes) => {
+                    stream.extend_from_slice(&bytes);
+                    slot_ok.push(true);
+                }
+                None => {
+                    stream.resize(stream.len() + len, 0);
+                    slot_ok.push(false);
+                }
+            }
+        }
+        // Source decoding, frame by frame, with frame-copy concealment.
+        let mut dec = FrameDecoder::new(meta.channels, Some((meta.width, meta.height)))
+            .map_err(|e| scheme_err(&self.name, e))?;
+        let mut frames: Vec<Image> = Vec::with_capacity(f);
+        let mut frame_ok = Vec::with_capacity(f);
+        let mut off = 0;
+        for &n in &frame_len {
+            let intact = n > 0
+                && (off / cap.max(1)..=(off + n - 1) / cap.max(1))
+                    .all(|s| slot_ok.get(s) == Some(&true));
+            let pic = if intact {
+                dec.decode_frame(&stream[off..off + n]).ok().flatten()
+            } else {
+                None
+            };
+            off += n;
+            let pic = pic.filter(|p| {
+                (p.width(), p.height(), p.channels()) == (meta.width, meta.height, meta.channels)
+            });
+            frame_ok.push(pic.is_some());
+            frames.push(match (pic, frames.last()) {
+                (Some(p), _) => p,
+                (None, Some(prev)) => prev.clone(),
+                (None, None) => meta.fallback_frame()?,
+            });
+        }
+        Ok(DecodedClip { frames, frame_ok })
+    }
+}
+
+#[cfg(test)]
+mod tests;
