@@ -201,3 +201,27 @@ fn jpeg2000_ldpc_round_trip_above_threshold() {
     assert!(out.accounting.decode_ok);
     assert!(psnr(&image(), &out.reconstruction) > 25.0);
 }
+
+/// The BPG-class codec over LDPC: clean above the waterfall, the fallback below it, and its
+/// capacity variant carrying exactly R_max (built with `--features hevc`).
+#[cfg(feature = "hevc")]
+#[test]
+fn hevc_ldpc_cliff_and_hevc_capacity_accounting() {
+    let s = Separation::from_name("hevc+ldpc", Some("16qam-2/3")).unwrap();
+    assert!(Separation::is_separation("hevc+ldpc"));
+    let cbr = Ratio::new(1, 12).unwrap();
+    let hi = run(&s, "awgn", 14.0, cbr, 1);
+    assert!(hi.accounting.decode_ok);
+    assert!(psnr(&image(), &hi.reconstruction) > 30.0);
+    let lo = run(&s, "awgn", 3.0, cbr, 1);
+    assert!(!lo.accounting.decode_ok);
+    assert!(lo.reconstruction.data().iter().all(|&v| v == 0.5));
+    let c = Separation::from_name("hevc@capacity", None).unwrap();
+    let out = run(&c, "awgn", 10.0, cbr, 2);
+    assert!(out.accounting.decode_ok);
+    let k = (3 * W * H) / 12;
+    assert_eq!(out.accounting.payload_bits, max_source_bits(k as u64, 10.0));
+    // At the same budget, the HEVC stream beats JPEG's (the BPG-class gain).
+    let j = run(&Separation::from_name("jpeg@capacity", None).unwrap(), "awgn", 10.0, cbr, 2);
+    assert!(psnr(&image(), &out.reconstruction) > psnr(&image(), &j.reconstruction));
+}
