@@ -65,6 +65,8 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    // LibTorch's activation buffers stay on the heap (see semcom_nn::tune_allocator).
+    semcom_nn::tune_allocator();
     let g = cli.global;
     let res = match &cli.command {
         Command::Demo(a) => cmd::demo::run(a, &g),

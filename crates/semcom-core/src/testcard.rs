@@ -92,4 +92,3 @@ mod tests {
         assert!(var(10, 100) > 0.05, "edges are strong");
     }
 }
-

@@ -2,7 +2,8 @@
 //! 3×32×32, Adam, AWGN 10 dB), inference images/s (batch 32) and one 768×512 forward pass.
 //! Compare with `scripts/bench_pytorch.py` run on the same machine at the same time.
 //! `SEMCOM_BENCH_THREADS` sets the LibTorch threads (default 2), `SEMCOM_BENCH_SECS` the time
-//! per measurement (default 5).
+//! per measurement (default 5). The allocator is tuned as in the `semcom` binary
+//! ([`semcom_nn::tune_allocator`]) unless `SEMCOM_BENCH_DEFAULT_MALLOC=1`.
 
 use semcom_nn::channel::ChannelSpec;
 use semcom_nn::deepjscc::{DeepJscc, DeepJsccConfig};
@@ -32,6 +33,7 @@ fn rate(secs: f64, mut f: impl FnMut()) -> f64 {
 fn main() {
     let threads: i32 = env("SEMCOM_BENCH_THREADS", 2);
     let secs: f64 = env("SEMCOM_BENCH_SECS", 5.0);
+    let tuned = env("SEMCOM_BENCH_DEFAULT_MALLOC", 0) == 0 && semcom_nn::tune_allocator();
     tch::set_num_threads(threads);
     tch::manual_seed(0);
     let m = DeepJscc::new(&DeepJsccConfig::paper(16), Device::Cpu).expect("model");
@@ -58,7 +60,7 @@ fn main() {
         / rate(secs, || {
             let _ = tch::no_grad(|| m.forward(&big, &ch));
         });
-    println!("deep JSCC (c=16), tch {} threads", threads);
+    println!("deep JSCC (c=16), tch {threads} threads, allocator tuned: {tuned}");
     println!("| measure | value |");
     println!("|---|---|");
     println!("| train steps/s (batch 32, 32x32, Adam) | {train:.1} |");

@@ -2,6 +2,7 @@
 //! `cargo run --release -p semcom-nn --example train -- CONFIG.toml [--resume] [--export-only]`.
 
 fn main() {
+    semcom_nn::tune_allocator();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.iter().find(|a| !a.starts_with("--")) else {
         eprintln!("usage: train CONFIG.toml [--resume] [--export-only]");

@@ -222,6 +222,12 @@ fn hevc_ldpc_cliff_and_hevc_capacity_accounting() {
     let k = (3 * W * H) / 12;
     assert_eq!(out.accounting.payload_bits, max_source_bits(k as u64, 10.0));
     // At the same budget, the HEVC stream beats JPEG's (the BPG-class gain).
-    let j = run(&Separation::from_name("jpeg@capacity", None).unwrap(), "awgn", 10.0, cbr, 2);
+    let j = run(
+        &Separation::from_name("jpeg@capacity", None).unwrap(),
+        "awgn",
+        10.0,
+        cbr,
+        2,
+    );
     assert!(psnr(&image(), &out.reconstruction) > psnr(&image(), &j.reconstruction));
 }
