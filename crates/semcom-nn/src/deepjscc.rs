@@ -214,15 +214,64 @@ impl crate::train::TrainModel for DeepJscc {
     }
 }
 
+/// Side of the square tiles the shipped weights were trained on (CIFAR-10, 32×32): the chain
+/// scheme codes larger images tile by tile ([`DeepJscc::encode_image`]).
+pub const TRAINING_TILE: usize = 32;
+
+/// One tile of the tile grid: left, top, width, height (pixels of the padded image).
+type Tile = (usize, usize, usize, usize);
+
+/// The raster-order grid of tiles of side `t` over a `w`×`h` image (multiples of 4); the last
+/// column and row hold the remainders (multiples of 4 too). `None` = one tile.
+fn tile_grid(w: usize, h: usize, t: Option<usize>) -> Vec<Tile> {
+    let m = DOWNSAMPLING as usize;
+    let t = t.map_or(w.max(h), |t| t.div_ceil(m).max(1) * m);
+    let mut v = Vec::new();
+    for y0 in (0..h).step_by(t) {
+        for x0 in (0..w).step_by(t) {
+            v.push((x0, y0, t.min(w - x0), t.min(h - y0)));
+        }
+    }
+    v
+}
+
+/// Reals of the latent of a `tw`×`th` tile: c·(th/4)·(tw/4).
+fn tile_reals(c: i64, tile: &Tile) -> usize {
+    let m = DOWNSAMPLING as usize;
+    c as usize * (tile.2 / m) * (tile.3 / m)
+}
+
+/// Indices of the tiles grouped by size (so each group is one batch), in first-seen order.
+fn groups(tiles: &[Tile]) -> Vec<Vec<usize>> {
+    let mut g: Vec<((usize, usize), Vec<usize>)> = Vec::new();
+    for (i, t) in tiles.iter().enumerate() {
+        match g.iter_mut().find(|(s, _)| *s == (t.2, t.3)) {
+            Some((_, v)) => v.push(i),
+            None => g.push(((t.2, t.3), vec![i])),
+        }
+    }
+    g.into_iter().map(|(_, v)| v).collect()
+}
+
 /// Image-level transmitter and receiver used by the `deepjscc` chain scheme.
 ///
-/// Policy for sizes that are not multiples of 4: the image is padded by edge replication
-/// (`Image::pad_to_multiple(4)`), encoded, and only the first `max_uses` complex symbols of the
-/// latent (in C·H·W order, paired as (re, im)) are sent; they are normalised to unit average
-/// power. The receiver fills the missing tail with zeros (as erasures), decodes and crops.
+/// **Tiles.** The image (grey replicated to RGB) is padded to a multiple of 4 by edge
+/// replication and cut into tiles of `tile` pixels (the last row and column hold the
+/// remainders); each tile is encoded and power-normalised on its own, exactly like one training
+/// image, and the tiles' latents are sent one after the other in raster order (C·H·W order
+/// within a tile, paired as (re, im)). `tile = None` codes the whole image as one tile. The
+/// shipped 32×32-trained weights need tiles: whole 768×512 Kodak images lose 4–9 dB and the
+/// test card 12 dB against [`TRAINING_TILE`] tiles (docs/neural.md).
+/// **Budget.** Only the first `max_uses` symbols are sent, rescaled to unit average power; the
+/// receiver fills the missing tail with zeros (as erasures), decodes and crops.
 impl DeepJscc {
-    /// Encodes `img` (grey is replicated to RGB) into at most `max_uses` unit-power symbols.
-    pub fn encode_image(&self, img: &Image, max_uses: usize) -> Result<Vec<Complex32>> {
+    /// Encodes `img` into at most `max_uses` unit-power symbols, tile by tile.
+    pub fn encode_image(
+        &self,
+        img: &Image,
+        max_uses: usize,
+        tile: Option<usize>,
+    ) -> Result<Vec<Complex32>> {
         if img.data().iter().any(|v| !v.is_finite()) {
             return Err(NnError::Invalid("image has non-finite values".into()));
         }
@@ -232,14 +281,26 @@ impl DeepJscc {
             img.to_rgb()
         };
         let p = rgb.pad_to_multiple(DOWNSAMPLING as usize);
-        let (h, w) = (p.height() as i64, p.width() as i64);
-        let x = Tensor::from_slice(p.data())
-            .reshape([1, 3, h, w])
-            .to_device(self.vs.device());
-        let z = tch::no_grad(|| self.encode_latent(&x))
-            .flatten(0, -1)
-            .to_device(Device::Cpu);
-        let mut reals = Vec::<f32>::try_from(z)?;
+        let tiles = tile_grid(p.width(), p.height(), tile);
+        let mut per_tile: Vec<Vec<f32>> = vec![Vec::new(); tiles.len()];
+        for group in groups(&tiles) {
+            let (_, _, tw, th) = tiles[group[0]];
+            let mut data = Vec::with_capacity(group.len() * 3 * tw * th);
+            for &i in &group {
+                let (x0, y0, _, _) = tiles[i];
+                data.extend_from_slice(p.crop(x0, y0, tw, th)?.data());
+            }
+            let x = Tensor::from_slice(&data)
+                .reshape([group.len() as i64, 3, th as i64, tw as i64])
+                .to_device(self.vs.device());
+            let z = tch::no_grad(|| self.encode(&x)).to_device(Device::Cpu);
+            let reals = Vec::<f32>::try_from(z.flatten(0, -1))?;
+            let n = reals.len() / group.len();
+            for (j, &i) in group.iter().enumerate() {
+                per_tile[i] = reals[j * n..(j + 1) * n].to_vec();
+            }
+        }
+        let mut reals: Vec<f32> = per_tile.concat();
         reals.truncate(2 * max_uses);
         let mut sym = reals_to_complex(&reals);
         let energy: f64 = sym.iter().map(|c| c.norm_sqr() as f64).sum();
@@ -255,19 +316,21 @@ impl DeepJscc {
     }
 
     /// Decodes received (equalised) symbols into a `width`×`height` image with `channels`
-    /// planes (1 = luma of the RGB reconstruction). Missing tail symbols count as zeros;
-    /// non-finite values are zeroed.
+    /// planes (1 = luma of the RGB reconstruction), with the transmitter's `tile`. Missing
+    /// tail symbols count as zeros; non-finite values are zeroed.
     pub fn decode_image(
         &self,
         y: &[Complex32],
         width: usize,
         height: usize,
         channels: usize,
+        tile: Option<usize>,
     ) -> Result<Image> {
         let m = DOWNSAMPLING as usize;
         let (w, h) = (width.div_ceil(m) * m, height.div_ceil(m) * m);
-        let [c, lh, lw] = self.latent_shape(h as i64, w as i64);
-        let n_reals = (c * lh * lw) as usize;
+        let tiles = tile_grid(w, h, tile);
+        let c = self.cfg.c;
+        let n_reals: usize = tiles.iter().map(|t| tile_reals(c, t)).sum();
         if 2 * y.len() > n_reals + 1 {
             return Err(NnError::Invalid(format!(
                 "{} symbols for a latent of {} reals",
@@ -281,14 +344,39 @@ impl DeepJscc {
             .filter(|v| !v.is_finite())
             .for_each(|v| *v = 0.0);
         reals.resize(n_reals, 0.0);
-        let yt = Tensor::from_slice(&reals)
-            .reshape([1, -1])
-            .to_device(self.vs.device());
-        let out = tch::no_grad(|| self.decode(&yt, h as i64, w as i64))
-            .to_device(Device::Cpu)
-            .flatten(0, -1);
-        let img =
-            Image::from_planar(w, h, 3, Vec::<f32>::try_from(out)?)?.crop(0, 0, width, height)?;
+        let mut offsets = Vec::with_capacity(tiles.len());
+        let mut off = 0;
+        for t in &tiles {
+            offsets.push(off);
+            off += tile_reals(c, t);
+        }
+        let mut canvas = vec![0f32; 3 * w * h];
+        for group in groups(&tiles) {
+            let (_, _, tw, th) = tiles[group[0]];
+            let n = tile_reals(c, &tiles[group[0]]);
+            let mut data = Vec::with_capacity(group.len() * n);
+            for &i in &group {
+                data.extend_from_slice(&reals[offsets[i]..offsets[i] + n]);
+            }
+            let yt = Tensor::from_slice(&data)
+                .reshape([group.len() as i64, n as i64])
+                .to_device(self.vs.device());
+            let out =
+                tch::no_grad(|| self.decode(&yt, th as i64, tw as i64)).to_device(Device::Cpu);
+            let px = Vec::<f32>::try_from(out.flatten(0, -1))?;
+            for (j, &i) in group.iter().enumerate() {
+                let (x0, y0, _, _) = tiles[i];
+                let t = &px[j * 3 * tw * th..(j + 1) * 3 * tw * th];
+                for ch in 0..3 {
+                    for r in 0..th {
+                        let src = &t[(ch * th + r) * tw..(ch * th + r + 1) * tw];
+                        let dst = (ch * h + y0 + r) * w + x0;
+                        canvas[dst..dst + tw].copy_from_slice(src);
+                    }
+                }
+            }
+        }
+        let img = Image::from_planar(w, h, 3, canvas)?.crop(0, 0, width, height)?;
         Ok(if channels == 1 { img.to_luma() } else { img })
     }
 }

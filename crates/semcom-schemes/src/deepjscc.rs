@@ -12,7 +12,7 @@
 use semcom_core::chain::{Decoded, Encoded, LinkInfo, Payload, Received, SideInfo, SourceMeta};
 use semcom_core::rng::SemRng;
 use semcom_core::{Budget, Complex32, CoreError, Image, Result, Scheme};
-use semcom_nn::deepjscc::DeepJscc;
+use semcom_nn::deepjscc::{DeepJscc, TRAINING_TILE};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -152,7 +152,9 @@ impl Scheme for DeepJsccScheme {
         let model = self.model_for(budget)?;
         let k_max = budget.max_channel_uses(src.samples()).unwrap_or(0);
         let m = model.lock().map_err(|_| err("model poisoned"))?;
-        let sym = m.encode_image(src, k_max).map_err(|e| err(e.to_string()))?;
+        let sym = m
+            .encode_image(src, k_max, Some(TRAINING_TILE))
+            .map_err(|e| err(e.to_string()))?;
         Ok(Encoded {
             payload: Payload::Symbols(sym),
             side: SideInfo::default(),
@@ -198,7 +200,13 @@ impl Scheme for DeepJsccScheme {
         let model = self.model_for(&budget)?;
         let m = model.lock().map_err(|_| err("model poisoned"))?;
         let image = m
-            .decode_image(&eq, meta.width, meta.height, meta.channels)
+            .decode_image(
+                &eq,
+                meta.width,
+                meta.height,
+                meta.channels,
+                Some(TRAINING_TILE),
+            )
             .map_err(|e| err(e.to_string()))?;
         Ok(Decoded {
             image,
