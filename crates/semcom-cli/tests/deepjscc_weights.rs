@@ -59,6 +59,7 @@ fn kn_1_6_reaches_its_documented_quality() {
 #[test]
 fn kn_1_12_reaches_its_documented_quality() {
     let Some(p) = eval("1/12") else { return };
-    assert!(p[1] > 25.5, "{p:?}");
+    // Measured: 27.44 dB at 10 dB on all 10,000 test images.
+    assert!(p[1] > 26.8, "{p:?}");
     graceful(&p, 17.0);
 }
