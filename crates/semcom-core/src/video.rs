@@ -130,6 +130,8 @@ pub struct VideoOutcome {
     pub frame_ok: Vec<bool>,
     /// What was sent over the whole clip (`decode_ok` = every frame intact).
     pub accounting: Accounting,
+    /// The side information that was sent (for scheme-specific reports).
+    pub side: SideInfo,
 }
 
 /// Runs clip → scheme → channel (one call per block) → scheme with explicit seeds (encoder
@@ -205,6 +207,7 @@ pub fn run_video_chain(
         },
         frames: dec.frames,
         frame_ok: dec.frame_ok,
+        side: enc.side,
     })
 }
 

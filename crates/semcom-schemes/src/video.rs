@@ -86,6 +86,13 @@ impl VideoSeparation {
         Separation::mcs_for_coding(&self.coding, snr_db)
     }
 
+    /// The H.264 stream length (bytes) recorded in a clip's side information; 0 means even
+    /// OpenH264's smallest stream did not fit the budget and nothing was sent.
+    pub fn stream_bytes(side: &SideInfo) -> Option<usize> {
+        let b = side.bytes.get(1..5)?;
+        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+    }
+
     /// Side-information bits for `frames` frames and slots.
     pub fn side_bits(frames: usize) -> u64 {
         HEADER_BITS + frames as u64 * (SCALE_BITS + FRAME_LEN_BITS)

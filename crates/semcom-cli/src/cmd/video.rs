@@ -73,6 +73,8 @@ pub struct VideoRow {
     pub min_psnr_db: f64,
     /// Mean per-frame SSIM.
     pub mean_ssim: f64,
+    /// Bytes of the H.264 stream that was sent (0 = its smallest stream did not fit the budget).
+    pub stream_bytes: usize,
     /// Per-frame PSNR (dB).
     pub psnr_db: Vec<f64>,
     /// Per-frame: arrived intact and decoded.
@@ -167,6 +169,7 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             mean_psnr_db: psnr.iter().sum::<f64>() / n,
             min_psnr_db: psnr.iter().copied().fold(f64::INFINITY, f64::min),
             mean_ssim: ssim / n,
+            stream_bytes: VideoSeparation::stream_bytes(&out.side).unwrap_or(0),
             psnr_db: psnr,
             frame_ok: out.frame_ok,
             accounting: acc,
@@ -193,8 +196,20 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             r.mean_psnr_db,
             r.min_psnr_db,
             r.mean_ssim,
-            format!("{}/{}", r.frames_ok, r.frames)
+            format!(
+                "{}/{}{}",
+                r.frames_ok,
+                r.frames,
+                if r.stream_bytes == 0 {
+                    " (nothing sent)"
+                } else {
+                    ""
+                }
+            )
         );
+    }
+    if rows.iter().any(|r| r.stream_bytes == 0) {
+        println!("nothing sent: the smallest H.264 stream of this clip does not fit the budget (raise --cbr or try --intra-period 0)");
     }
     if rows.iter().any(|r| r.frames_ok < r.frames) {
         println!("lost frames are concealed by repeating the last displayed frame (mid-grey before the first)");

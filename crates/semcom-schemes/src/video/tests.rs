@@ -43,6 +43,7 @@ fn h264_ldpc() -> VideoSeparation {
 fn clean_above_the_waterfall_and_budget_filled() {
     let out = run(&h264_ldpc(), "awgn", 20.0, 1);
     assert!(out.accounting.decode_ok, "{:?}", out.frame_ok);
+    let sent = VideoSeparation::stream_bytes(&out.side).unwrap();
     let k = budget().max_channel_uses(F * W * H).unwrap();
     let k_f = k / F;
     assert_eq!(out.accounting.channel_uses as usize, k_f * F);
@@ -69,6 +70,18 @@ fn clean_above_the_waterfall_and_budget_filled() {
         .unwrap();
     let dec = codec.decode_clip(&direct.bytes, 1, Some((W, H))).unwrap();
     assert_eq!(dec, out.frames);
+    assert_eq!(sent, direct.bytes.len());
+    // A budget below OpenH264's smallest stream sends nothing (reported as 0 bytes).
+    let ch = by_name("awgn", &ChannelParams::default()).unwrap();
+    let link = Link {
+        channel: &*ch,
+        snr_db: 20.0,
+        seed: 1,
+    };
+    let tiny = Budget::cbr(Ratio::new(1, 64).unwrap()).unwrap();
+    let none = run_video_chain(&h264_ldpc(), &src, &tiny, &link).unwrap();
+    assert_eq!(VideoSeparation::stream_bytes(&none.side), Some(0));
+    assert!(none.frame_ok.iter().all(|ok| !ok));
 }
 
 #[test]
