@@ -109,3 +109,38 @@ fn h264_decoder_survives_mutations() {
     );
     assert!(err > 0);
 }
+
+/// The frame-by-frame decoder of the video receiver: every mutated stream fed as one access
+/// unit after an intact first frame yields a picture, nothing, or a typed error; never a panic.
+#[test]
+fn h264_frame_decoder_survives_mutations() {
+    let frames: Vec<_> = (0..3).map(|_| card(32, 32, 1)).collect();
+    let codec = H264 {
+        fps: 10.0,
+        intra_period: 0,
+    };
+    let enc = codec.encode_clip(&frames, 100_000).unwrap();
+    let first = &enc.bytes[..enc.frame_bytes[0]];
+    let muts = mutations(&enc.bytes[enc.frame_bytes[0]..], 78);
+    let (mut pics, mut none) = (0, 0);
+    for m in &muts {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut d = semcom_codecs::h264::FrameDecoder::new(1, Some((32, 32)))?;
+            d.decode_frame(first)?;
+            d.decode_frame(m)
+        }));
+        match r {
+            Ok(Ok(Some(p))) => {
+                assert_eq!((p.width(), p.height(), p.channels()), (32, 32, 1));
+                pics += 1
+            }
+            Ok(_) => none += 1,
+            Err(_) => panic!("h264: frame decoder panicked on a mutated access unit"),
+        }
+    }
+    eprintln!(
+        "h264 frames: {} mutated access units: {pics} pictures, {none} none/errors",
+        muts.len()
+    );
+    assert!(muts.len() >= 1000 && none > 0);
+}
