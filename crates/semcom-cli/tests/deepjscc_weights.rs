@@ -1,22 +1,14 @@
 //! The shipped deep JSCC weights keep their measured quality (docs/neural.md): `semcom eval`
 //! on 500 evenly spaced CIFAR-10 test images at 0/10/20 dB, AWGN.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
-use std::path::PathBuf;
 
 /// Mean PSNR per test SNR, or `None` when ../shared is missing outside CI.
 fn eval(cbr: &str) -> Option<Vec<f64>> {
-    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/cifar10/test");
-    if !data.exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but {} is missing",
-            data.display()
-        );
-        eprintln!("skipping: {} missing", data.display());
-        return None;
-    }
+    let data = common::shared("data/cifar10/test")?;
     let out = Command::cargo_bin("semcom")
         .unwrap()
         .args([

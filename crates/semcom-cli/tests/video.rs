@@ -1,9 +1,10 @@
 //! `semcom video` end to end: the cliff of H.264 + LDPC + QAM on the generated clip and on the
 //! real `vtest` clip of `../shared`, frames written, and clear errors on bad input.
 
+mod common;
+
 use assert_cmd::Command;
 use serde_json::Value;
-use std::path::PathBuf;
 
 fn semcom() -> Command {
     Command::cargo_bin("semcom").expect("semcom binary")
@@ -54,16 +55,9 @@ fn generated_clip_shows_the_cliff_and_writes_frames() {
 
 #[test]
 fn real_clip_from_shared() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/video/vtest");
-    if !dir.exists() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but {} is missing",
-            dir.display()
-        );
-        eprintln!("skipping: {} missing", dir.display());
+    let Some(dir) = common::shared("data/video/vtest") else {
         return;
-    }
+    };
     let d = dir.display().to_string();
     let r = rows(&[&d, "--frames", "10", "--snr", "20", "--cbr", "1/50"]);
     assert_eq!(r[0]["frames_ok"], 10);
