@@ -79,6 +79,10 @@ fn main() {
             DecoderKind::MinSumNormalized(0.75),
         ),
         (
+            "semcom NMS 0.75 (layered i16)",
+            DecoderKind::MinSumNormalizedI16(0.75),
+        ),
+        (
             "semcom OMS 0.5 (layered f32)",
             DecoderKind::MinSumOffset(0.5),
         ),

@@ -32,7 +32,8 @@ pub struct Args {
     #[arg(long = "mod", default_value = "qpsk")]
     pub modulation: String,
     /// Decoder: `bp` (flooding sum-product), `nms[:alpha]` (layered normalised min-sum, α = 0.75),
-    /// `ms` (plain min-sum), `oms[:beta]` (layered offset min-sum, β = 0.5).
+    /// `nms16[:alpha]` (the same in i16 fixed point, ≈ 1.5× faster), `ms` (plain min-sum),
+    /// `oms[:beta]` (layered offset min-sum, β = 0.5).
     #[arg(long, default_value = "nms")]
     pub decoder: String,
     /// Maximum decoder iterations.

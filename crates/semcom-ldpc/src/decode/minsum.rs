@@ -2,9 +2,161 @@
 //! is one layer of Zc independent checks processed with Zc-wide vector loops (min1/min2/index/
 //! sign-product), normalised (α) or offset (β) correction. Compiled three times: portable, AVX2
 //! and AVX-512 (selected at run time); no floating-point reassociation, so results are identical.
+//! The messages are f32, or i16 fixed point ([`Q16_SCALE`] steps per LLR unit, saturating
+//! arithmetic): the same schedule on twice as many SIMD lanes.
 
 use super::QcDecoder;
 use crate::graph::Circulant;
+use std::ops::{BitAnd, BitXor};
+
+/// Fixed-point steps per LLR unit of the i16 decoder (LLRs saturate at ±32767/8 ≈ ±4096).
+pub const Q16_SCALE: f32 = 8.0;
+
+/// A message lane: f32, or i16 fixed point with saturating arithmetic.
+pub(crate) trait Lane: Copy + Default + PartialOrd {
+    /// Sign/index word of the same width (u32 for f32, u16 for i16).
+    type Bits: Copy
+        + Default
+        + PartialEq
+        + BitXor<Output = Self::Bits>
+        + BitAnd<Output = Self::Bits>;
+    /// Initial value of the running minima.
+    const MAX: Self;
+    /// The sign bit of [`Lane::bits`].
+    const SIGN: Self::Bits;
+    /// self − o (saturating for i16).
+    fn sub(self, o: Self) -> Self;
+    /// self + o (saturating for i16).
+    fn add(self, o: Self) -> Self;
+    /// |self|.
+    fn abs(self) -> Self;
+    /// Raw bits (the sign in [`Lane::SIGN`]).
+    fn bits(self) -> Self::Bits;
+    /// A non-negative magnitude with the sign `sign` (0 or [`Lane::SIGN`]).
+    fn with_sign(self, sign: Self::Bits) -> Self;
+    /// Edge index k as a word.
+    fn index(k: usize) -> Self::Bits;
+    /// min2 when edge `k` holds the minimum (`idx == k`), else min1.
+    fn pick(idx: Self::Bits, k: Self::Bits, m1: Self, m2: Self) -> Self;
+    /// Applies the correction rule to the two running minima of a layer (α, β in LLR units).
+    fn correct(m1: &mut [Self], m2: &mut [Self], rule: Rule);
+}
+
+impl Lane for f32 {
+    type Bits = u32;
+    const MAX: Self = f32::MAX;
+    const SIGN: u32 = 0x8000_0000;
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self - o
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self + o
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        f32::from_bits(self.to_bits() & !Self::SIGN)
+    }
+    #[inline(always)]
+    fn bits(self) -> u32 {
+        self.to_bits()
+    }
+    #[inline(always)]
+    fn with_sign(self, sign: u32) -> Self {
+        f32::from_bits(self.to_bits() | sign)
+    }
+    #[inline(always)]
+    fn index(k: usize) -> u32 {
+        k as u32
+    }
+    #[inline(always)]
+    fn pick(idx: u32, k: u32, m1: Self, m2: Self) -> Self {
+        if idx == k {
+            m2
+        } else {
+            m1
+        }
+    }
+    #[inline(always)]
+    fn correct(m1: &mut [Self], m2: &mut [Self], rule: Rule) {
+        match rule {
+            Rule::Normalized(al) => {
+                for (a, b) in m1.iter_mut().zip(m2.iter_mut()) {
+                    *a *= al;
+                    *b *= al;
+                }
+            }
+            Rule::Offset(be) => {
+                for (a, b) in m1.iter_mut().zip(m2.iter_mut()) {
+                    let x = *a - be;
+                    let y = *b - be;
+                    *a = if x > 0.0 { x } else { 0.0 };
+                    *b = if y > 0.0 { y } else { 0.0 };
+                }
+            }
+        }
+    }
+}
+
+impl Lane for i16 {
+    type Bits = u16;
+    const MAX: Self = i16::MAX;
+    const SIGN: u16 = 0x8000;
+    /// Saturating, and kept ≥ −32767 so that [`Lane::abs`] never meets −32768.
+    #[inline(always)]
+    fn sub(self, o: Self) -> Self {
+        self.saturating_sub(o).max(-i16::MAX)
+    }
+    #[inline(always)]
+    fn add(self, o: Self) -> Self {
+        self.saturating_add(o).max(-i16::MAX)
+    }
+    #[inline(always)]
+    fn abs(self) -> Self {
+        self.wrapping_abs()
+    }
+    #[inline(always)]
+    fn bits(self) -> u16 {
+        self as u16
+    }
+    /// Branch-free: (x ⊕ s) − s with s = 0 or −1.
+    #[inline(always)]
+    fn with_sign(self, sign: u16) -> Self {
+        let s = (sign as i16) >> 15;
+        (self ^ s).wrapping_sub(s)
+    }
+    #[inline(always)]
+    fn index(k: usize) -> u16 {
+        k as u16
+    }
+    /// As a bit mask: LLVM does not vectorise the i16 select written as a branch.
+    #[inline(always)]
+    fn pick(idx: u16, k: u16, m1: Self, m2: Self) -> Self {
+        let mask = -((idx == k) as i16);
+        (m2 & mask) | (m1 & !mask)
+    }
+    #[inline(always)]
+    fn correct(m1: &mut [Self], m2: &mut [Self], rule: Rule) {
+        match rule {
+            // α·x truncated, α in Q15 (α ≤ 1).
+            Rule::Normalized(al) => {
+                let a = (al.clamp(0.0, 1.0) * 32767.0) as i32;
+                for (x, y) in m1.iter_mut().zip(m2.iter_mut()) {
+                    *x = ((*x as i32 * a) >> 15) as i16;
+                    *y = ((*y as i32 * a) >> 15) as i16;
+                }
+            }
+            Rule::Offset(be) => {
+                let b = (be * Q16_SCALE).clamp(0.0, 32767.0) as i16;
+                for (x, y) in m1.iter_mut().zip(m2.iter_mut()) {
+                    *x = x.saturating_sub(b).max(0);
+                    *y = y.saturating_sub(b).max(0);
+                }
+            }
+        }
+    }
+}
 
 /// Min-sum correction rule.
 #[derive(Clone, Copy, Debug)]
@@ -15,66 +167,108 @@ pub(crate) enum Rule {
     Offset(f32),
 }
 
-const SIGN: u32 = 0x8000_0000;
-
 /// Per-decoder scratch memory (Zc-wide rows).
-struct Scratch {
-    t: Vec<f32>,
-    m1: Vec<f32>,
-    m2: Vec<f32>,
-    idx: Vec<u32>,
-    sg: Vec<u32>,
+pub(crate) struct Scratch<T: Lane> {
+    t: Vec<T>,
+    m1: Vec<T>,
+    m2: Vec<T>,
+    idx: Vec<T::Bits>,
+    sg: Vec<T::Bits>,
 }
 
+/// One layered iteration over all layers, for one lane type (a multiversioned instance).
+pub(crate) type IterationFn<T> =
+    fn(&[Vec<Circulant>], usize, &mut [T], &mut [T], &mut Scratch<T>, Rule);
+
 /// Runs up to `max_iter` layered iterations; returns (posterior LLRs, iterations, converged).
-pub(crate) fn decode(
+pub(crate) fn decode<T: Lane>(
     dec: &QcDecoder,
-    mut post: Vec<f32>,
+    mut post: Vec<T>,
     rule: Rule,
     max_iter: usize,
     early_stop: bool,
-) -> (Vec<f32>, usize, bool) {
+    iteration: IterationFn<T>,
+    converged: impl Fn(&QcDecoder, &[T], &mut Vec<u8>) -> bool,
+) -> (Vec<T>, usize, bool) {
     let z = dec.h.z;
     let rows = &dec.h.rows[..dec.m];
     let dmax = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let mut msgs = vec![0f32; dec.h.edges(dec.m) * z];
+    let mut msgs = vec![T::default(); dec.h.edges(dec.m) * z];
     let mut s = Scratch {
-        t: vec![0.0; dmax * z],
-        m1: vec![0.0; z],
-        m2: vec![0.0; z],
-        idx: vec![0; z],
-        sg: vec![0; z],
+        t: vec![T::default(); dmax * z],
+        m1: vec![T::default(); z],
+        m2: vec![T::default(); z],
+        idx: vec![T::Bits::default(); z],
+        sg: vec![T::Bits::default(); z],
     };
     let mut hard = Vec::new();
-    if early_stop && dec.converged(&post, &mut hard) {
+    if early_stop && converged(dec, &post, &mut hard) {
         return (post, 0, true);
     }
     for it in 1..=max_iter {
         iteration(rows, z, &mut post, &mut msgs, &mut s, rule);
-        if early_stop && dec.converged(&post, &mut hard) {
+        if early_stop && converged(dec, &post, &mut hard) {
             return (post, it, true);
         }
     }
-    let ok = dec.converged(&post, &mut hard);
+    let ok = converged(dec, &post, &mut hard);
     (post, max_iter, ok)
 }
 
-multiversion!(fn iteration = iteration_generic(
+multiversion!(fn iteration_f32 = iteration_generic_f32(
     rows: &[Vec<Circulant>],
     z: usize,
     post: &mut [f32],
     msgs: &mut [f32],
-    s: &mut Scratch,
+    s: &mut Scratch<f32>,
     rule: Rule,
 ));
 
+multiversion!(fn iteration_i16 = iteration_generic_i16(
+    rows: &[Vec<Circulant>],
+    z: usize,
+    post: &mut [i16],
+    msgs: &mut [i16],
+    s: &mut Scratch<i16>,
+    rule: Rule,
+));
+
+/// The f32 iteration (AVX-512 / AVX2 / baseline chosen at run time).
+pub(crate) const ITERATION_F32: IterationFn<f32> = iteration_f32;
+/// The i16 iteration (AVX-512 / AVX2 / baseline chosen at run time).
+pub(crate) const ITERATION_I16: IterationFn<i16> = iteration_i16;
+
 #[inline(always)]
-fn iteration_generic(
+fn iteration_generic_f32(
     rows: &[Vec<Circulant>],
     z: usize,
     post: &mut [f32],
     msgs: &mut [f32],
-    s: &mut Scratch,
+    s: &mut Scratch<f32>,
+    rule: Rule,
+) {
+    iteration_generic(rows, z, post, msgs, s, rule)
+}
+
+#[inline(always)]
+fn iteration_generic_i16(
+    rows: &[Vec<Circulant>],
+    z: usize,
+    post: &mut [i16],
+    msgs: &mut [i16],
+    s: &mut Scratch<i16>,
+    rule: Rule,
+) {
+    iteration_generic(rows, z, post, msgs, s, rule)
+}
+
+#[inline(always)]
+fn iteration_generic<T: Lane>(
+    rows: &[Vec<Circulant>],
+    z: usize,
+    post: &mut [T],
+    msgs: &mut [T],
+    s: &mut Scratch<T>,
     rule: Rule,
 ) {
     let mut off = 0;
@@ -88,23 +282,23 @@ fn iteration_generic(
 /// One layer: Zc parallel check nodes of degree d = row.len(). The cyclic shift of each block is
 /// handled by splitting the Zc lanes into the two contiguous runs [0, Z−v) and [Z−v, Z).
 #[inline(always)]
-fn layer(
+fn layer<T: Lane>(
     row: &[Circulant],
     z: usize,
-    post: &mut [f32],
-    msgs: &mut [f32],
-    s: &mut Scratch,
+    post: &mut [T],
+    msgs: &mut [T],
+    s: &mut Scratch<T>,
     rule: Rule,
 ) {
     let Scratch { t, m1, m2, idx, sg } = s;
     let (m1, m2, idx, sg) = (&mut m1[..z], &mut m2[..z], &mut idx[..z], &mut sg[..z]);
-    m1.fill(f32::MAX);
-    m2.fill(f32::MAX);
-    idx.fill(0);
-    sg.fill(0);
+    m1.fill(T::MAX);
+    m2.fill(T::MAX);
+    idx.fill(T::Bits::default());
+    sg.fill(T::Bits::default());
     for (k, e) in row.iter().enumerate() {
         let v = e.shift;
-        let kk = k as u32;
+        let kk = T::index(k);
         let tk = &mut t[k * z..(k + 1) * z];
         let rk = &msgs[k * z..(k + 1) * z];
         let lk = &post[e.col * z..(e.col + 1) * z];
@@ -117,25 +311,10 @@ fn layer(
         accumulate(t0, &lk[v..], r0, a1, b1, i1, s1, kk);
         accumulate(t1, &lk[..v], r1, a2, b2, i2, s2, kk);
     }
-    match rule {
-        Rule::Normalized(al) => {
-            for (a, b) in m1.iter_mut().zip(m2.iter_mut()) {
-                *a *= al;
-                *b *= al;
-            }
-        }
-        Rule::Offset(be) => {
-            for (a, b) in m1.iter_mut().zip(m2.iter_mut()) {
-                let x = *a - be;
-                let y = *b - be;
-                *a = if x > 0.0 { x } else { 0.0 };
-                *b = if y > 0.0 { y } else { 0.0 };
-            }
-        }
-    }
+    T::correct(m1, m2, rule);
     for (k, e) in row.iter().enumerate() {
         let v = e.shift;
-        let kk = k as u32;
+        let kk = T::index(k);
         let tk = &t[k * z..(k + 1) * z];
         let rk = &mut msgs[k * z..(k + 1) * z];
         let lk = &mut post[e.col * z..(e.col + 1) * z];
@@ -154,15 +333,15 @@ fn layer(
 /// Variable-to-check messages t = L − R_old and the running min1/min2/argmin/sign product.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn accumulate(
-    t: &mut [f32],
-    l: &[f32],
-    r: &[f32],
-    m1: &mut [f32],
-    m2: &mut [f32],
-    idx: &mut [u32],
-    sg: &mut [u32],
-    k: u32,
+fn accumulate<T: Lane>(
+    t: &mut [T],
+    l: &[T],
+    r: &[T],
+    m1: &mut [T],
+    m2: &mut [T],
+    idx: &mut [T::Bits],
+    sg: &mut [T::Bits],
+    k: T::Bits,
 ) {
     let n = t.len();
     let (l, r, m1, m2, idx, sg) = (
@@ -174,31 +353,31 @@ fn accumulate(
         &mut sg[..n],
     );
     for i in 0..n {
-        let x = l[i] - r[i];
+        let x = l[i].sub(r[i]);
         t[i] = x;
-        let a = f32::from_bits(x.to_bits() & !SIGN);
+        let a = x.abs();
         let b1 = m1[i];
         let lt = a < b1;
         let hi = if lt { b1 } else { a };
         m2[i] = if hi < m2[i] { hi } else { m2[i] };
         idx[i] = if lt { k } else { idx[i] };
         m1[i] = if lt { a } else { b1 };
-        sg[i] ^= x.to_bits();
+        sg[i] = sg[i] ^ x.bits();
     }
 }
 
 /// New check-to-variable messages R (sign · corrected min1 or min2) and posteriors L = t + R.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn distribute(
-    t: &[f32],
-    l: &mut [f32],
-    r: &mut [f32],
-    m1: &[f32],
-    m2: &[f32],
-    idx: &[u32],
-    sg: &[u32],
-    k: u32,
+fn distribute<T: Lane>(
+    t: &[T],
+    l: &mut [T],
+    r: &mut [T],
+    m1: &[T],
+    m2: &[T],
+    idx: &[T::Bits],
+    sg: &[T::Bits],
+    k: T::Bits,
 ) {
     let n = t.len();
     let (l, r, m1, m2, idx, sg) = (
@@ -210,10 +389,10 @@ fn distribute(
         &sg[..n],
     );
     for i in 0..n {
-        let mag = if idx[i] == k { m2[i] } else { m1[i] };
-        let sign = (sg[i] ^ t[i].to_bits()) & SIGN;
-        let nr = f32::from_bits(mag.to_bits() | sign);
+        let mag = T::pick(idx[i], k, m1[i], m2[i]);
+        let sign = (sg[i] ^ t[i].bits()) & T::SIGN;
+        let nr = mag.with_sign(sign);
         r[i] = nr;
-        l[i] = t[i] + nr;
+        l[i] = t[i].add(nr);
     }
 }
