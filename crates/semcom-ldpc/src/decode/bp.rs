@@ -49,7 +49,7 @@ pub(crate) fn decode(
     (post, max_iter, ok)
 }
 
-multiversion!(fn iteration = iteration_generic(
+multiversion!(fn iteration = iteration_generic; (
     rows: &[Vec<Circulant>],
     z: usize,
     post: &[f32],

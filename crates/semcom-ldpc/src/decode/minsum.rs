@@ -215,7 +215,7 @@ pub(crate) fn decode<T: Lane>(
     (post, max_iter, ok)
 }
 
-multiversion!(fn iteration_f32 = iteration_generic_f32(
+multiversion!(fn iteration_f32 = iteration_generic::<f32>; (
     rows: &[Vec<Circulant>],
     z: usize,
     post: &mut [f32],
@@ -224,7 +224,7 @@ multiversion!(fn iteration_f32 = iteration_generic_f32(
     rule: Rule,
 ));
 
-multiversion!(fn iteration_i16 = iteration_generic_i16(
+multiversion!(fn iteration_i16 = iteration_generic::<i16>; (
     rows: &[Vec<Circulant>],
     z: usize,
     post: &mut [i16],
@@ -237,30 +237,6 @@ multiversion!(fn iteration_i16 = iteration_generic_i16(
 pub(crate) const ITERATION_F32: IterationFn<f32> = iteration_f32;
 /// The i16 iteration (AVX-512 / AVX2 / baseline chosen at run time).
 pub(crate) const ITERATION_I16: IterationFn<i16> = iteration_i16;
-
-#[inline(always)]
-fn iteration_generic_f32(
-    rows: &[Vec<Circulant>],
-    z: usize,
-    post: &mut [f32],
-    msgs: &mut [f32],
-    s: &mut Scratch<f32>,
-    rule: Rule,
-) {
-    iteration_generic(rows, z, post, msgs, s, rule)
-}
-
-#[inline(always)]
-fn iteration_generic_i16(
-    rows: &[Vec<Circulant>],
-    z: usize,
-    post: &mut [i16],
-    msgs: &mut [i16],
-    s: &mut Scratch<i16>,
-    rule: Rule,
-) {
-    iteration_generic(rows, z, post, msgs, s, rule)
-}
 
 #[inline(always)]
 fn iteration_generic<T: Lane>(

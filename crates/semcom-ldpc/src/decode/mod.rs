@@ -2,11 +2,12 @@
 //! vector loops) and flooding sum-product (boxplus-φ), both with early termination on a zero
 //! syndrome. LLR convention: L = ln P(b=0)/P(b=1).
 
-/// Defines `fn $name(args)` that runs the `#[inline(always)]` function `$generic` compiled for
+/// `multiversion!(fn name = generic_path; (args) -> ret)` defines `fn name(args)` that runs the
+/// `#[inline(always)]` function `generic_path` (e.g. `kernel::<i16>`) compiled for
 /// AVX-512, AVX2 or the baseline, chosen at run time. Floating-point results are identical
 /// (no reassociation or contraction is enabled by the target features).
 macro_rules! multiversion {
-    (fn $name:ident = $generic:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?) => {
+    (fn $name:ident = $generic:path; ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?) => {
         fn $name($($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
@@ -220,39 +221,19 @@ impl QcDecoder {
     }
 }
 
-multiversion!(fn syndrome_zero = syndrome_zero_f32(
+multiversion!(fn syndrome_zero = syndrome_zero_generic::<f32>; (
     rows: &[Vec<crate::graph::Circulant>],
     z: usize,
     post: &[f32],
     acc: &mut [u8],
 ) -> bool);
 
-multiversion!(fn syndrome_zero_i16 = syndrome_zero_q16(
+multiversion!(fn syndrome_zero_i16 = syndrome_zero_generic::<i16>; (
     rows: &[Vec<crate::graph::Circulant>],
     z: usize,
     post: &[i16],
     acc: &mut [u8],
 ) -> bool);
-
-#[inline(always)]
-fn syndrome_zero_f32(
-    rows: &[Vec<crate::graph::Circulant>],
-    z: usize,
-    post: &[f32],
-    acc: &mut [u8],
-) -> bool {
-    syndrome_zero_generic(rows, z, post, acc)
-}
-
-#[inline(always)]
-fn syndrome_zero_q16(
-    rows: &[Vec<crate::graph::Circulant>],
-    z: usize,
-    post: &[i16],
-    acc: &mut [u8],
-) -> bool {
-    syndrome_zero_generic(rows, z, post, acc)
-}
 
 /// Whether the hard decisions (L < 0 ⇒ 1) satisfy every parity check of `rows`.
 #[inline(always)]
