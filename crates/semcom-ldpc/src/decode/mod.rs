@@ -1,6 +1,6 @@
-//! LDPC decoders over the lifted QC matrix: layered normalised/offset min-sum (f32, Z-wide
-//! vector loops) and flooding sum-product (boxplus-φ), both with early termination on a zero
-//! syndrome. LLR convention: L = ln P(b=0)/P(b=1).
+//! LDPC decoders over the lifted QC matrix: layered normalised/offset min-sum (f32 or i16 fixed
+//! point, Z-wide vector loops) and flooding sum-product (boxplus-φ), all with early termination
+//! on a zero syndrome. LLR convention: L = ln P(b=0)/P(b=1).
 
 /// `multiversion!(fn name = generic_path; (args) -> ret)` defines `fn name(args)` that runs the
 /// `#[inline(always)]` function `generic_path` (e.g. `kernel::<i16>`) compiled for
