@@ -18,6 +18,9 @@ const NAME: &str = "h264";
 
 /// Longest clip accepted by the decoder (frames), to bound its output allocation.
 pub const MAX_FRAMES: usize = 100_000;
+/// Most decoded samples (frames × planes × pixels) a clip may produce: 2^28 (1 GiB of f32).
+/// A corrupt stream of many tiny NAL units cannot make the decoder allocate more.
+pub const MAX_CLIP_SAMPLES: usize = 1 << 28;
 /// Lowest target bitrate the rate search tries (bits per second).
 pub const MIN_BITRATE_BPS: u32 = 1_000;
 /// Highest target bitrate the rate search tries (bits per second).
@@ -145,7 +148,8 @@ impl H264 {
 
     /// Decodes an Annex B stream to frames with `channels` planes (1 = the luma plane,
     /// 3 = RGB), cropped to `size` = (width, height) when given. Never panics on corrupt input;
-    /// undecodable NAL units are skipped (degraded output) and a stream with no frame is an error.
+    /// undecodable NAL units are skipped (degraded output), a stream with no frame is an error,
+    /// and so is one whose frames exceed [`MAX_CLIP_SAMPLES`] in all.
     pub fn decode_clip(
         &self,
         bytes: &[u8],
@@ -154,18 +158,30 @@ impl H264 {
     ) -> Result<Vec<Image>> {
         let mut dec = Decoder::with_api_config(OpenH264API::from_source(), DecoderConfig::new())
             .map_err(|e| CodecError::dec(NAME, e.to_string()))?;
-        let mut out = Vec::new();
+        let mut out: Vec<Image> = Vec::new();
+        let mut samples = 0usize;
+        let mut push = |img: Image, out: &mut Vec<Image>| -> Result<()> {
+            samples += img.samples();
+            if samples > MAX_CLIP_SAMPLES {
+                return Err(CodecError::dec(
+                    NAME,
+                    "decoded clip exceeds the sample limit",
+                ));
+            }
+            out.push(img);
+            Ok(())
+        };
         for nal in openh264::nal_units(bytes) {
             if out.len() >= MAX_FRAMES {
                 break;
             }
             if let Ok(Some(yuv)) = dec.decode(nal) {
-                out.push(yuv_to_image(&yuv, channels, size)?);
+                push(yuv_to_image(&yuv, channels, size)?, &mut out)?;
             }
         }
         if let Ok(rest) = dec.flush_remaining() {
             for yuv in rest.iter().take(MAX_FRAMES.saturating_sub(out.len())) {
-                out.push(yuv_to_image(yuv, channels, size)?);
+                push(yuv_to_image(yuv, channels, size)?, &mut out)?;
             }
         }
         if out.is_empty() {

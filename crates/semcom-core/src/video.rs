@@ -16,6 +16,8 @@ use crate::{Budget, CoreError, Image, LinkInfo, Payload, Received, Result, SideI
 
 /// Longest clip a chain accepts (frames), bounding every per-frame allocation.
 pub const MAX_CLIP_FRAMES: usize = 10_000;
+/// Most real samples F·C·H·W a clip may hold: 2^28 (1 GiB of f32).
+pub const MAX_CLIP_SAMPLES: usize = 1 << 28;
 
 /// Size and layout of a clip known to the receiver (fixed-format video service).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -48,6 +50,7 @@ impl ClipMeta {
             height: first.height(),
             channels: first.channels(),
         };
+        m.check_size()?;
         if let Some(i) = clip
             .iter()
             .position(|f| Self::frame_of(f) != Self::frame_of(first))
@@ -57,6 +60,20 @@ impl ClipMeta {
             )));
         }
         Ok(m)
+    }
+
+    /// Refuses clips of more than [`MAX_CLIP_SAMPLES`] samples (checked without overflow).
+    pub fn check_size(&self) -> Result<()> {
+        let n = [self.frames, self.channels, self.width, self.height]
+            .iter()
+            .try_fold(1usize, |a, &b| a.checked_mul(b));
+        match n {
+            Some(n) if n <= MAX_CLIP_SAMPLES => Ok(()),
+            _ => Err(CoreError::InvalidImage(format!(
+                "{} frames of {}x{}x{} exceed {MAX_CLIP_SAMPLES} samples",
+                self.frames, self.width, self.height, self.channels
+            ))),
+        }
     }
 
     fn frame_of(f: &Image) -> (usize, usize, usize) {
@@ -326,5 +343,24 @@ mod tests {
         assert!(ClipMeta::of(&c).is_err());
         let m = ClipMeta::of(&clip(4)).unwrap();
         assert_eq!((m.samples(), m.pixels()), (4 * 48, 4 * 48));
+        let big = ClipMeta {
+            frames: 1024,
+            width: 512,
+            height: 512,
+            channels: 1,
+        };
+        assert!(big.check_size().is_ok()); // exactly 2^28
+        assert!(ClipMeta {
+            frames: 4097,
+            ..big
+        }
+        .check_size()
+        .is_err());
+        assert!(ClipMeta {
+            frames: usize::MAX,
+            ..big
+        }
+        .check_size()
+        .is_err());
     }
 }

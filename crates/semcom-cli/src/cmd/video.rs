@@ -105,10 +105,21 @@ pub fn load_clip(dir: &Path, start: usize, frames: usize) -> Result<Vec<Image>> 
     if chosen.is_empty() {
         bail!("{} has no frames from index {start}", dir.display());
     }
-    chosen
-        .into_iter()
-        .map(|p| Image::load(p).with_context(|| format!("loading {}", p.display())))
-        .collect()
+    let mut clip = Vec::with_capacity(chosen.len());
+    let mut samples = 0usize;
+    for p in chosen {
+        let f = Image::load(p).with_context(|| format!("loading {}", p.display()))?;
+        samples += f.samples();
+        if samples > semcom_core::video::MAX_CLIP_SAMPLES {
+            bail!(
+                "the clip exceeds {} samples at {}: take fewer --frames",
+                semcom_core::video::MAX_CLIP_SAMPLES,
+                p.display()
+            );
+        }
+        clip.push(f);
+    }
+    Ok(clip)
 }
 
 /// Runs the command.
