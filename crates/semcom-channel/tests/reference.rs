@@ -23,13 +23,17 @@ fn reference() -> Option<Value> {
     }
 }
 
-fn series(v: &Value, key: &str, m: &str) -> Vec<f64> {
-    v[key][m]
-        .as_array()
-        .unwrap_or_else(|| panic!("{key}.{m}"))
+/// The numbers of the JSON array `v` (panics with `what` when it is not one).
+fn floats(v: &Value, what: &str) -> Vec<f64> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("{what} is not an array"))
         .iter()
         .map(|x| x.as_f64().unwrap())
         .collect()
+}
+
+fn series(v: &Value, key: &str, m: &str) -> Vec<f64> {
+    floats(&v[key][m], &format!("{key}.{m}"))
 }
 
 const MODS: [(&str, Modulation); 4] = [
@@ -49,12 +53,7 @@ fn close(got: f64, want: f64, rel: f64, what: &str) {
 #[test]
 fn closed_form_ber_matches_reference() {
     let Some(r) = reference() else { return };
-    let snrs: Vec<f64> = r["es_n0_db"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
+    let snrs: Vec<f64> = floats(&r["es_n0_db"], "es_n0_db");
     for (name, m) in MODS {
         let awgn = series(&r, "ber_awgn", name);
         let ray = series(&r, "extra_ber_rayleigh_all_orders", name);
@@ -88,24 +87,15 @@ fn closed_form_ber_matches_reference() {
 #[test]
 fn capacities_match_reference() {
     let Some(r) = reference() else { return };
-    let snrs: Vec<f64> = r["es_n0_db"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    let cap: Vec<f64> = r["capacity_awgn_bits_per_complex_symbol"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
-    let erg: Vec<f64> = r["extra_capacity_rayleigh_ergodic"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_f64().unwrap())
-        .collect();
+    let snrs: Vec<f64> = floats(&r["es_n0_db"], "es_n0_db");
+    let cap: Vec<f64> = floats(
+        &r["capacity_awgn_bits_per_complex_symbol"],
+        "capacity_awgn_bits_per_complex_symbol",
+    );
+    let erg: Vec<f64> = floats(
+        &r["extra_capacity_rayleigh_ergodic"],
+        "extra_capacity_rayleigh_ergodic",
+    );
     for (i, &s) in snrs.iter().enumerate() {
         close(awgn_capacity(s), cap[i], 1e-12, "AWGN capacity");
         close(
