@@ -51,6 +51,16 @@ fn generated_clip_shows_the_cliff_and_writes_frames() {
     for snr in ["snr_2", "snr_20"] {
         assert!(d.path().join(snr).join("0008.png").exists());
     }
+    let csv = std::fs::read_to_string(d.path().join("results.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(
+        csv.lines()
+            .nth(2)
+            .unwrap()
+            .starts_with("h264+ldpc,awgn,20,8,8,"),
+        "{csv}"
+    );
+    assert!(d.path().join("results.json").exists() && d.path().join("psnr_vs_snr.png").exists());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! `semcom video`: one clip through a video scheme (H.264 + LDPC + QAM, or H.264 at capacity)
 //! over one channel at one or more SNRs; per-frame quality and which frames were lost.
 
-use crate::output::{parse_range, BudgetArgs};
+use crate::output::{parse_range, write_atomic, BudgetArgs};
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use semcom_core::chain::Link;
@@ -45,7 +45,8 @@ pub struct Args {
     /// Seed of the run (encoder and channel streams derive from it).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// Folder for the displayed frames (`snr_<dB>/0001.png` …).
+    /// Output folder: the displayed frames (`snr_<dB>/0001.png` …), `results.json`,
+    /// `results.csv` and `psnr_vs_snr.png` (+ `.svg`).
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
 }
@@ -186,6 +187,9 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             accounting: acc,
         });
     }
+    if let Some(dir) = &a.output {
+        write_results(dir, &rows, &clip, a)?;
+    }
     if g.json {
         for r in &rows {
             println!("{}", serde_json::to_string(r)?);
@@ -225,5 +229,61 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     if rows.iter().any(|r| r.frames_ok < r.frames) {
         println!("lost frames are concealed by repeating the last displayed frame (mid-grey before the first)");
     }
+    Ok(())
+}
+
+/// `results.json`, `results.csv` (one row per SNR) and the mean-PSNR-vs-SNR plot.
+fn write_results(dir: &Path, rows: &[VideoRow], clip: &[Image], a: &Args) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    write_atomic(
+        &dir.join("results.json"),
+        serde_json::to_string_pretty(rows)?.as_bytes(),
+    )?;
+    let mut csv = String::from(
+        "scheme,channel,snr_db,frames,frames_ok,k_over_n,bpp,mean_psnr_db,min_psnr_db,mean_ssim,stream_bytes,channel_uses,payload_bits,side_bits\n",
+    );
+    for r in rows {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            r.scheme,
+            r.channel,
+            r.snr_db,
+            r.frames,
+            r.frames_ok,
+            r.k_over_n,
+            r.bpp,
+            r.mean_psnr_db,
+            r.min_psnr_db,
+            r.mean_ssim,
+            r.stream_bytes,
+            r.accounting.channel_uses,
+            r.accounting.payload_bits,
+            r.accounting.side_bits
+        ));
+    }
+    write_atomic(&dir.join("results.csv"), csv.as_bytes())?;
+    let (w, h) = (clip[0].width(), clip[0].height());
+    let fig = semcom_sweep::plot::Figure {
+        stem: "psnr_vs_snr".into(),
+        title: format!("semcom video: {} over {}", a.scheme, rows[0].channel),
+        caption: vec![format!(
+            "{} frames {w}x{h}, k/n = {:.5}, {}, seed {}; lost frames repeat the last one",
+            clip.len(),
+            rows[0].k_over_n,
+            a.mcs.as_deref().unwrap_or("adaptive MCS"),
+            a.seed
+        )],
+        x_desc: "SNR (Es/N0, dB)".into(),
+        y_desc: "mean PSNR over frames (dB)".into(),
+        series: vec![semcom_sweep::plot::Series {
+            label: a.scheme.clone(),
+            color: 0,
+            points: rows
+                .iter()
+                .map(|r| (r.snr_db, r.mean_psnr_db, 0.0))
+                .collect(),
+        }],
+    };
+    semcom_sweep::plot::draw(&fig, dir)?;
     Ok(())
 }
