@@ -306,6 +306,17 @@ mod tests {
             / a.samples() as f64
     }
 
+    /// SoftCast over AWGN at `snr_db` (seed 3).
+    fn send(img: &Image, b: &Budget, snr_db: f64) -> semcom_core::Outcome {
+        let ch = semcom_channel::by_name("awgn", &Default::default()).unwrap();
+        let link = Link {
+            channel: &*ch,
+            snr_db,
+            seed: 3,
+        };
+        run_chain(&SoftCast, img, b, &link).unwrap()
+    }
+
     #[test]
     fn lambda_codes_round_up() {
         for l in [1e-9f32, 1e-3, 0.37, 12.0] {
@@ -318,21 +329,10 @@ mod tests {
     #[test]
     fn degrades_gracefully_and_respects_budget() {
         let img = test_card(64, 48);
-        let ch = semcom_channel::by_name("awgn", &Default::default()).unwrap();
         let b = Budget::cbr(Ratio::new(1, 6).unwrap()).unwrap();
         let mut last = 0.0;
         for snr in [30.0, 20.0, 10.0, 0.0] {
-            let out = run_chain(
-                &SoftCast,
-                &img,
-                &b,
-                &Link {
-                    channel: &*ch,
-                    snr_db: snr,
-                    seed: 3,
-                },
-            )
-            .unwrap();
+            let out = send(&img, &b, snr);
             assert_eq!(out.accounting.channel_uses, (64 * 48 * 3 / 6) as u64);
             assert!(out.accounting.side_bits > 0);
             let m = mse(&img, &out.reconstruction);
@@ -340,17 +340,7 @@ mod tests {
             last = m;
         }
         // At 30 dB the reconstruction is much better than the mean image.
-        let out = run_chain(
-            &SoftCast,
-            &img,
-            &b,
-            &Link {
-                channel: &*ch,
-                snr_db: 30.0,
-                seed: 3,
-            },
-        )
-        .unwrap();
+        let out = send(&img, &b, 30.0);
         let flat = Image::filled(64, 48, 3, 0.5).unwrap();
         assert!(mse(&img, &out.reconstruction) < 0.3 * mse(&img, &flat));
     }
