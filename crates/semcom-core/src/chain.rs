@@ -204,6 +204,61 @@ pub struct Outcome {
 /// Tolerance on the average transmit power (P = 1).
 pub const POWER_TOLERANCE: f64 = 1e-3;
 
+impl Link<'_> {
+    /// Checks the SNR and the budget; returns what both ends know of the link and the encoder
+    /// (stream 0) and channel (stream 1) generators of the link's seed.
+    pub(crate) fn start(&self, budget: &Budget) -> Result<(LinkInfo, SemRng, SemRng)> {
+        check_snr_db(self.snr_db)?;
+        budget.validate()?;
+        let info = LinkInfo {
+            channel: self.channel.name(),
+            snr_db: self.snr_db,
+        };
+        Ok((info, rng_for(self.seed, 0), rng_for(self.seed, 1)))
+    }
+
+    /// One payload through the channel, symbols only after the power check (P ≤ 1 +
+    /// [`POWER_TOLERANCE`]; errors name `scheme`, prefixed by `what`).
+    pub(crate) fn send(
+        &self,
+        scheme: &str,
+        what: &str,
+        payload: &Payload,
+        rng: &mut SemRng,
+    ) -> Result<(Received, ChannelUseKind)> {
+        match payload {
+            Payload::Symbols(x) => {
+                let p = average_power(x);
+                if p > 1.0 + POWER_TOLERANCE {
+                    return Err(CoreError::Scheme {
+                        scheme: scheme.into(),
+                        msg: format!("{what}average symbol power {p:.4} exceeds P = 1"),
+                    });
+                }
+                Ok((
+                    self.channel.transmit_symbols(x, self.snr_db, rng)?,
+                    ChannelUseKind::ComplexSymbols,
+                ))
+            }
+            Payload::Bits(b) => Ok((self.channel.transmit_bits(b, rng)?, ChannelUseKind::Bits)),
+        }
+    }
+}
+
+/// Refuses more than ⌊(k/n)·n⌋ channel uses for `samples` = n source samples under a k/n budget.
+pub(crate) fn check_uses(scheme: &str, budget: &Budget, samples: usize, uses: usize) -> Result<()> {
+    match budget.max_channel_uses(samples) {
+        Some(k_max) if uses > k_max => Err(CoreError::Scheme {
+            scheme: scheme.into(),
+            msg: format!(
+                "sent {uses} channel uses, budget {} allows {k_max}",
+                budget.label()
+            ),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Runs source → scheme → channel → scheme → reconstruction with explicit seeds.
 ///
 /// Checks: finite SNR, a valid budget, at most ⌊(k/n)·n⌋ channel uses under a k/n budget,
@@ -214,47 +269,10 @@ pub fn run_chain(
     budget: &Budget,
     link: &Link<'_>,
 ) -> Result<Outcome> {
-    check_snr_db(link.snr_db)?;
-    budget.validate()?;
-    let info = LinkInfo {
-        channel: link.channel.name(),
-        snr_db: link.snr_db,
-    };
-    let mut enc_rng = rng_for(link.seed, 0);
-    let mut ch_rng = rng_for(link.seed, 1);
+    let (info, mut enc_rng, mut ch_rng) = link.start(budget)?;
     let enc = scheme.encode(src, budget, &info, &mut enc_rng)?;
-    if let Some(k_max) = budget.max_channel_uses(src.samples()) {
-        if enc.payload.len() > k_max {
-            return Err(CoreError::Scheme {
-                scheme: scheme.name().into(),
-                msg: format!(
-                    "sent {} channel uses, budget {} allows {}",
-                    enc.payload.len(),
-                    budget.label(),
-                    k_max
-                ),
-            });
-        }
-    }
-    let (rx, kind) = match &enc.payload {
-        Payload::Symbols(x) => {
-            let p = average_power(x);
-            if p > 1.0 + POWER_TOLERANCE {
-                return Err(CoreError::Scheme {
-                    scheme: scheme.name().into(),
-                    msg: format!("average symbol power {p:.4} exceeds P = 1"),
-                });
-            }
-            (
-                link.channel.transmit_symbols(x, link.snr_db, &mut ch_rng)?,
-                ChannelUseKind::ComplexSymbols,
-            )
-        }
-        Payload::Bits(b) => (
-            link.channel.transmit_bits(b, &mut ch_rng)?,
-            ChannelUseKind::Bits,
-        ),
-    };
+    check_uses(scheme.name(), budget, src.samples(), enc.payload.len())?;
+    let (rx, kind) = link.send(scheme.name(), "", &enc.payload, &mut ch_rng)?;
     let meta = SourceMeta::of(src);
     let dec = scheme.decode(&rx, &enc.side, &meta, &info)?;
     if SourceMeta::of(&dec.image) != meta {

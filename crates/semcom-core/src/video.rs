@@ -9,9 +9,8 @@
 //! The budget is the image budget over the whole clip: k/n = Σ_b k_b / (F·C·H·W).
 
 use crate::accounting::{Accounting, ChannelUseKind};
-use crate::chain::{average_power, Link, POWER_TOLERANCE};
-use crate::error::check_snr_db;
-use crate::rng::{rng_for, SemRng};
+use crate::chain::{check_uses, Link};
+use crate::rng::SemRng;
 use crate::{Budget, CoreError, Image, LinkInfo, Payload, Received, Result, SideInfo};
 
 /// Longest clip a chain accepts (frames), bounding every per-frame allocation.
@@ -161,56 +160,29 @@ pub fn run_video_chain(
     budget: &Budget,
     link: &Link<'_>,
 ) -> Result<VideoOutcome> {
-    check_snr_db(link.snr_db)?;
-    budget.validate()?;
+    let (info, mut enc_rng, mut ch_rng) = link.start(budget)?;
     let meta = ClipMeta::of(clip)?;
-    let info = LinkInfo {
-        channel: link.channel.name(),
-        snr_db: link.snr_db,
-    };
-    let scheme_err = |msg: String| CoreError::Scheme {
-        scheme: scheme.name().into(),
-        msg,
-    };
-    let mut enc_rng = rng_for(link.seed, 0);
-    let mut ch_rng = rng_for(link.seed, 1);
     let enc = scheme.encode(clip, budget, &info, &mut enc_rng)?;
     let uses: usize = enc.blocks.iter().map(Payload::len).sum();
-    if let Some(k_max) = budget.max_channel_uses(meta.samples()) {
-        if uses > k_max {
-            return Err(scheme_err(format!(
-                "sent {uses} channel uses, budget {} allows {k_max}",
-                budget.label()
-            )));
-        }
-    }
+    check_uses(scheme.name(), budget, meta.samples(), uses)?;
     let mut kind = ChannelUseKind::ComplexSymbols;
     let mut rx = Vec::with_capacity(enc.blocks.len());
     for (b, block) in enc.blocks.iter().enumerate() {
-        rx.push(match block {
-            Payload::Symbols(x) => {
-                let p = average_power(x);
-                if p > 1.0 + POWER_TOLERANCE {
-                    return Err(scheme_err(format!(
-                        "block {b}: average symbol power {p:.4} exceeds P = 1"
-                    )));
-                }
-                link.channel.transmit_symbols(x, link.snr_db, &mut ch_rng)?
-            }
-            Payload::Bits(bits) => {
-                kind = ChannelUseKind::Bits;
-                link.channel.transmit_bits(bits, &mut ch_rng)?
-            }
-        });
+        let (r, k) = link.send(scheme.name(), &format!("block {b}: "), block, &mut ch_rng)?;
+        if k == ChannelUseKind::Bits {
+            kind = k;
+        }
+        rx.push(r);
     }
     let dec = scheme.decode(&rx, &enc.side, &meta, &info)?;
     if dec.frames.len() != meta.frames
         || dec.frame_ok.len() != meta.frames
         || ClipMeta::of(&dec.frames)? != meta
     {
-        return Err(scheme_err(
-            "the decoded clip differs in length or format from the source".into(),
-        ));
+        return Err(CoreError::Scheme {
+            scheme: scheme.name().into(),
+            msg: "the decoded clip differs in length or format from the source".into(),
+        });
     }
     Ok(VideoOutcome {
         accounting: Accounting {
