@@ -66,6 +66,39 @@ pub enum ChannelCoding {
 }
 
 impl ChannelCoding {
+    /// Splits a scheme name `<source>+ldpc` / `<source>@capacity` into the source-codec name
+    /// and the channel coding (`mcs`: an MCS name such as `16qam-2/3` for `+ldpc`, adaptive
+    /// when `None`); `Ok(None)` for any other name.
+    pub fn from_scheme_name<'a>(
+        name: &'a str,
+        mcs: Option<&str>,
+    ) -> Result<Option<(&'a str, Self)>> {
+        if let Some(src) = name.strip_suffix("+ldpc") {
+            let mcs = mcs
+                .map(|m| m.parse::<Mcs>().map_err(|e| scheme_err(name, e)))
+                .transpose()?;
+            let decoder = DecoderConfig::default();
+            Ok(Some((src, ChannelCoding::Ldpc { mcs, decoder })))
+        } else {
+            Ok(name
+                .strip_suffix("@capacity")
+                .map(|src| (src, ChannelCoding::Capacity)))
+        }
+    }
+
+    /// The MCS at `snr_db`: the fixed one, the adaptive choice (the highest spectral
+    /// efficiency whose threshold is ≤ SNR − [`ADAPTIVE_MARGIN_DB`], the most robust MCS when
+    /// none is), or `None` for the capacity variant.
+    pub fn mcs_for(&self, snr_db: f64) -> Option<Mcs> {
+        match self {
+            ChannelCoding::Ldpc { mcs: Some(m), .. } => Some(*m),
+            ChannelCoding::Ldpc { mcs: None, .. } => Some(
+                Mcs::best_for_snr(snr_db, ADAPTIVE_MARGIN_DB).unwrap_or_else(|| Mcs::table()[0]),
+            ),
+            ChannelCoding::Capacity => None,
+        }
+    }
+
     /// The LDPC decoder settings (defaults for the capacity variant, which has none).
     pub fn decoder(&self) -> DecoderConfig {
         match self {
@@ -124,16 +157,13 @@ impl Separation {
 
     /// Builds `jpeg+ldpc`, `jpeg2000@capacity`, … with an optional MCS name (`16qam-2/3`).
     pub fn from_name(name: &str, mcs: Option<&str>) -> Result<Self> {
-        let parse_mcs = |m: &str| m.parse::<Mcs>().map_err(|e| scheme_err(name, e));
-        if let Some(c) = name.strip_suffix("+ldpc") {
-            Self::ldpc(c, mcs.map(parse_mcs).transpose()?)
-        } else if let Some(c) = name.strip_suffix("@capacity") {
-            Self::capacity(c)
-        } else {
-            Err(scheme_err(
+        match ChannelCoding::from_scheme_name(name, mcs)? {
+            Some((c, ChannelCoding::Ldpc { mcs, .. })) => Self::ldpc(c, mcs),
+            Some((c, ChannelCoding::Capacity)) => Self::capacity(c),
+            None => Err(scheme_err(
                 name,
                 "not a separation scheme (<codec>+ldpc or <codec>@capacity)",
-            ))
+            )),
         }
     }
 
@@ -147,20 +177,7 @@ impl Separation {
 
     /// The MCS used at `snr_db` (fixed, or the adaptive choice).
     pub fn mcs_for(&self, snr_db: f64) -> Option<Mcs> {
-        Self::mcs_for_coding(&self.coding, snr_db)
-    }
-
-    /// The MCS of `coding` at `snr_db`: the fixed one, the adaptive choice (the highest
-    /// spectral efficiency with a threshold ≤ SNR − [`ADAPTIVE_MARGIN_DB`]), or `None` for
-    /// the capacity variant.
-    pub fn mcs_for_coding(coding: &ChannelCoding, snr_db: f64) -> Option<Mcs> {
-        match coding {
-            ChannelCoding::Ldpc { mcs: Some(m), .. } => Some(*m),
-            ChannelCoding::Ldpc { mcs: None, .. } => Some(
-                Mcs::best_for_snr(snr_db, ADAPTIVE_MARGIN_DB).unwrap_or_else(|| Mcs::table()[0]),
-            ),
-            ChannelCoding::Capacity => None,
-        }
+        self.coding.mcs_for(snr_db)
     }
 
     /// Encodes the source at most `max_bytes` bytes; an empty stream when nothing fits.
@@ -179,11 +196,6 @@ impl Separation {
         }
         let img = with_channels(self.codec.decode(stream).ok()?, meta.channels);
         (SourceMeta::of(&img) == *meta).then_some(img)
-    }
-
-    /// The LDPC decoder settings (defaults for the capacity variant, which has none).
-    pub fn decoder(&self) -> DecoderConfig {
-        self.coding.decoder()
     }
 }
 
@@ -212,7 +224,7 @@ impl Scheme for Separation {
                 budget.label()
             )));
         }
-        let block = BlockCoding::for_block(&self.coding, self.mcs_for(link.snr_db), k, link.snr_db)
+        let block = BlockCoding::for_block(&self.coding, k, link.snr_db)
             .map_err(|e| scheme_err(&self.name, e))?;
         let stream = self.source(src, block.capacity_bytes())?;
         let (x, scale) = block.transmit(&stream)?;
@@ -250,7 +262,7 @@ impl Scheme for Separation {
                 self.name
             )));
         };
-        let block = BlockCoding::from_index(s.mcs, y.len(), link.snr_db, self.decoder())?;
+        let block = BlockCoding::from_index(s.mcs, y.len(), link.snr_db, self.coding.decoder())?;
         let genie = side.bytes.get(Side::BYTES..).unwrap_or(&[]);
         let img = block
             .receive(y, csi, noise_var, s.scale, s.len as usize, genie)?

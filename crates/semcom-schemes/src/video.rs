@@ -23,7 +23,7 @@
 //! lost frame, later P frames predict from an older picture until the next IDR frame
 //! (`intra_period`); `frame_ok` reports which frames arrived intact.
 
-use crate::separation::{scheme_err, BlockCoding, ChannelCoding, Separation};
+use crate::separation::{scheme_err, BlockCoding, ChannelCoding};
 use semcom_codecs::h264::{FrameDecoder, H264};
 use semcom_codecs::CodecError;
 use semcom_core::rng::SemRng;
@@ -31,16 +31,15 @@ use semcom_core::{
     Budget, ClipMeta, CoreError, DecodedClip, EncodedClip, Image, LinkInfo, Payload, Received,
     Result, SideInfo, VideoScheme,
 };
-use semcom_ldpc::{DecoderConfig, Mcs};
 
 /// The video separation schemes.
 pub const NAMES: [&str; 2] = ["h264+ldpc", "h264@capacity"];
 
-/// Side bits per frame slot (amplitude scale) and per frame (access-unit length).
-const SCALE_BITS: u64 = 32;
-const FRAME_LEN_BITS: u64 = 24;
-/// Header side bits: MCS index and stream length.
-const HEADER_BITS: u64 = 40;
+/// Side-information layout (bytes): header = MCS index (1) + stream length (4, LE); then one
+/// f32 amplitude scale per slot (4, LE) and one access-unit length per frame (3, LE).
+const HEADER_BYTES: usize = 5;
+const SCALE_BYTES: usize = 4;
+const FRAME_LEN_BYTES: usize = 3;
 
 /// H.264 + (LDPC + QAM | ideal code), see the module documentation.
 #[derive(Debug)]
@@ -50,21 +49,15 @@ pub struct VideoSeparation {
     codec: H264,
 }
 
-/// Per-frame access-unit lengths must fit 24 bits.
-const MAX_FRAME_BYTES: usize = (1 << 24) - 1;
+/// Per-frame access-unit lengths must fit [`FRAME_LEN_BYTES`].
+const MAX_FRAME_BYTES: usize = (1 << (8 * FRAME_LEN_BYTES)) - 1;
 
 impl VideoSeparation {
     /// `h264+ldpc` (MCS name, or adaptive when `None`) or `h264@capacity`, with the H.264
     /// frame rate and IDR period.
     pub fn from_name(name: &str, mcs: Option<&str>, fps: f32, intra_period: u32) -> Result<Self> {
-        let coding = match name {
-            "h264+ldpc" => ChannelCoding::Ldpc {
-                mcs: mcs
-                    .map(|m| m.parse::<Mcs>().map_err(|e| scheme_err(name, e)))
-                    .transpose()?,
-                decoder: DecoderConfig::default(),
-            },
-            "h264@capacity" => ChannelCoding::Capacity,
+        let coding = match ChannelCoding::from_scheme_name(name, mcs)? {
+            Some(("h264", coding)) => coding,
             _ => {
                 return Err(scheme_err(
                     name,
@@ -82,10 +75,6 @@ impl VideoSeparation {
         })
     }
 
-    fn mcs_for(&self, snr_db: f64) -> Option<Mcs> {
-        Separation::mcs_for_coding(&self.coding, snr_db)
-    }
-
     /// The H.264 stream length (bytes) recorded in a clip's side information; 0 means even
     /// OpenH264's smallest stream did not fit the budget and nothing was sent.
     pub fn stream_bytes(side: &SideInfo) -> Option<usize> {
@@ -95,7 +84,7 @@ impl VideoSeparation {
 
     /// Side-information bits for `frames` frames and slots.
     pub fn side_bits(frames: usize) -> u64 {
-        HEADER_BITS + frames as u64 * (SCALE_BITS + FRAME_LEN_BITS)
+        8 * (HEADER_BYTES + frames * (SCALE_BYTES + FRAME_LEN_BYTES)) as u64
     }
 }
 
@@ -132,9 +121,8 @@ impl VideoScheme for VideoSeparation {
                 meta.frames
             )));
         }
-        let block =
-            BlockCoding::for_block(&self.coding, self.mcs_for(link.snr_db), k_f, link.snr_db)
-                .map_err(|e| scheme_err(&self.name, e))?;
+        let block = BlockCoding::for_block(&self.coding, k_f, link.snr_db)
+            .map_err(|e| scheme_err(&self.name, e))?;
         let cap = block.capacity_bytes();
         let (stream, frame_bytes) = match self.codec.encode_clip_max_bytes(clip, cap * meta.frames)
         {
@@ -158,7 +146,7 @@ impl VideoScheme for VideoSeparation {
             blocks.push(Payload::Symbols(x));
         }
         for n in &frame_bytes {
-            side.extend_from_slice(&(*n as u32).to_le_bytes()[..3]);
+            side.extend_from_slice(&(*n as u32).to_le_bytes()[..FRAME_LEN_BYTES]);
         }
         if let BlockCoding::Capacity { .. } = block {
             side.extend_from_slice(&stream); // genie, counted as payload (see `separation`)
@@ -185,18 +173,23 @@ impl VideoScheme for VideoSeparation {
         if rx.len() != f {
             return Err(bad("one received block per frame slot expected"));
         }
-        let fixed = 5 + 4 * f + 3 * f;
+        let scales_at = HEADER_BYTES;
+        let lens_at = scales_at + SCALE_BYTES * f;
+        let fixed = lens_at + FRAME_LEN_BYTES * f;
         let b = &side.bytes;
         if b.len() < fixed {
             return Err(bad("side information too short"));
         }
         let total = u32::from_le_bytes([b[1], b[2], b[3], b[4]]) as usize;
         let scales: Vec<f32> = (0..f)
-            .map(|i| f32::from_le_bytes(b[5 + 4 * i..9 + 4 * i].try_into().unwrap_or([0; 4])))
+            .map(|i| {
+                let o = scales_at + SCALE_BYTES * i;
+                f32::from_le_bytes([b[o], b[o + 1], b[o + 2], b[o + 3]])
+            })
             .collect();
         let frame_len: Vec<usize> = (0..f)
             .map(|i| {
-                let o = 5 + 4 * f + 3 * i;
+                let o = lens_at + FRAME_LEN_BYTES * i;
                 u32::from_le_bytes([b[o], b[o + 1], b[o + 2], 0]) as usize
             })
             .collect();

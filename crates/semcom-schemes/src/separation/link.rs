@@ -66,15 +66,10 @@ fn modulation_for(qm: usize) -> Result<Modulation> {
 }
 
 impl BlockCoding {
-    /// The transmitter's choice for `k` channel uses: `coding` with the MCS `mcs` (the
-    /// scheme's fixed or adaptive choice, ignored for the capacity variant).
-    pub fn for_block(
-        coding: &ChannelCoding,
-        mcs: Option<Mcs>,
-        k: usize,
-        snr_db: f64,
-    ) -> Result<Self> {
-        match (coding, mcs) {
+    /// The transmitter's choice for `k` channel uses at `snr_db`: `coding` with its fixed or
+    /// adaptive MCS ([`ChannelCoding::mcs_for`]).
+    pub fn for_block(coding: &ChannelCoding, k: usize, snr_db: f64) -> Result<Self> {
+        match (coding, coding.mcs_for(snr_db)) {
             (ChannelCoding::Ldpc { decoder, .. }, Some(m)) => {
                 let index = Mcs::table()
                     .iter()

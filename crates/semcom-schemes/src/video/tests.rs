@@ -52,6 +52,7 @@ fn clean_above_the_waterfall_and_budget_filled() {
         .tbs as u64;
     assert_eq!(out.accounting.payload_bits, tbs * F as u64);
     assert_eq!(out.accounting.side_bits, VideoSeparation::side_bits(F));
+    assert_eq!(VideoSeparation::side_bits(F), 40 + 56 * F as u64);
     let src = clip();
     let mean = src
         .iter()
