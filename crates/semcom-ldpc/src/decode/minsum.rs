@@ -40,9 +40,43 @@ pub(crate) trait Lane: Copy + Default + PartialOrd {
     fn pick(idx: Self::Bits, k: Self::Bits, m1: Self, m2: Self) -> Self;
     /// Applies the correction rule to the two running minima of a layer (α, β in LLR units).
     fn correct(m1: &mut [Self], m2: &mut [Self], rule: Rule);
+    /// One layered iteration over all layers (the kernel compiled for AVX-512, AVX2 or the
+    /// baseline, chosen at run time).
+    fn iteration(
+        rows: &[Vec<Circulant>],
+        z: usize,
+        post: &mut [Self],
+        msgs: &mut [Self],
+        s: &mut Scratch<Self>,
+        rule: Rule,
+    );
+    /// Whether the hard decisions (L < 0 ⇒ 1) satisfy every check of `rows` (`acc`: Zc bytes).
+    fn syndrome_zero(rows: &[Vec<Circulant>], z: usize, post: &[Self], acc: &mut [u8]) -> bool;
+}
+
+/// The multiversioned kernels of one lane type, for its [`Lane`] impl.
+macro_rules! lane_kernels {
+    ($iteration:ident, $syndrome:ident) => {
+        #[inline(always)]
+        fn iteration(
+            rows: &[Vec<Circulant>],
+            z: usize,
+            post: &mut [Self],
+            msgs: &mut [Self],
+            s: &mut Scratch<Self>,
+            rule: Rule,
+        ) {
+            $iteration(rows, z, post, msgs, s, rule)
+        }
+        #[inline(always)]
+        fn syndrome_zero(rows: &[Vec<Circulant>], z: usize, post: &[Self], acc: &mut [u8]) -> bool {
+            super::$syndrome(rows, z, post, acc)
+        }
+    };
 }
 
 impl Lane for f32 {
+    lane_kernels!(iteration_f32, syndrome_zero);
     type Bits = u32;
     const MAX: Self = f32::MAX;
     const SIGN: u32 = 0x8000_0000;
@@ -100,6 +134,7 @@ impl Lane for f32 {
 }
 
 impl Lane for i16 {
+    lane_kernels!(iteration_i16, syndrome_zero_i16);
     type Bits = u16;
     const MAX: Self = i16::MAX;
     const SIGN: u16 = 0x8000;
@@ -176,10 +211,6 @@ pub(crate) struct Scratch<T: Lane> {
     sg: Vec<T::Bits>,
 }
 
-/// One layered iteration over all layers, for one lane type (a multiversioned instance).
-pub(crate) type IterationFn<T> =
-    fn(&[Vec<Circulant>], usize, &mut [T], &mut [T], &mut Scratch<T>, Rule);
-
 /// Runs up to `max_iter` layered iterations; returns (posterior LLRs, iterations, converged).
 pub(crate) fn decode<T: Lane>(
     dec: &QcDecoder,
@@ -187,8 +218,6 @@ pub(crate) fn decode<T: Lane>(
     rule: Rule,
     max_iter: usize,
     early_stop: bool,
-    iteration: IterationFn<T>,
-    converged: impl Fn(&QcDecoder, &[T], &mut Vec<u8>) -> bool,
 ) -> (Vec<T>, usize, bool) {
     let z = dec.h.z;
     let rows = &dec.h.rows[..dec.m];
@@ -202,16 +231,16 @@ pub(crate) fn decode<T: Lane>(
         sg: vec![T::Bits::default(); z],
     };
     let mut hard = Vec::new();
-    if early_stop && converged(dec, &post, &mut hard) {
+    if early_stop && dec.converged(&post, &mut hard) {
         return (post, 0, true);
     }
     for it in 1..=max_iter {
-        iteration(rows, z, &mut post, &mut msgs, &mut s, rule);
-        if early_stop && converged(dec, &post, &mut hard) {
+        T::iteration(rows, z, &mut post, &mut msgs, &mut s, rule);
+        if early_stop && dec.converged(&post, &mut hard) {
             return (post, it, true);
         }
     }
-    let ok = converged(dec, &post, &mut hard);
+    let ok = dec.converged(&post, &mut hard);
     (post, max_iter, ok)
 }
 
@@ -232,11 +261,6 @@ multiversion!(fn iteration_i16 = iteration_generic::<i16>; (
     s: &mut Scratch<i16>,
     rule: Rule,
 ));
-
-/// The f32 iteration (AVX-512 / AVX2 / baseline chosen at run time).
-pub(crate) const ITERATION_F32: IterationFn<f32> = iteration_f32;
-/// The i16 iteration (AVX-512 / AVX2 / baseline chosen at run time).
-pub(crate) const ITERATION_I16: IterationFn<i16> = iteration_i16;
 
 #[inline(always)]
 fn iteration_generic<T: Lane>(

@@ -168,17 +168,7 @@ impl QcDecoder {
     ) -> Result<CwDecodeResult> {
         crate::error::check_len("decoder LLRs", self.n(), llr.len())?;
         let chan = sanitize(llr)?;
-        let f32_minsum = |rule, chan| {
-            minsum::decode(
-                self,
-                chan,
-                rule,
-                cfg.max_iter,
-                early_stop,
-                minsum::ITERATION_F32,
-                |d: &Self, p: &[f32], acc: &mut Vec<u8>| d.converged(p, acc),
-            )
-        };
+        let f32_minsum = |rule, chan| minsum::decode(self, chan, rule, cfg.max_iter, early_stop);
         let (post, iterations, syndrome_ok) = match cfg.kind {
             DecoderKind::MinSumNormalized(a) => f32_minsum(minsum::Rule::Normalized(a), chan),
             DecoderKind::MinSumOffset(b) => f32_minsum(minsum::Rule::Offset(b), chan),
@@ -187,17 +177,12 @@ impl QcDecoder {
                     .iter()
                     .map(|l| (l * minsum::Q16_SCALE).round().clamp(-32767.0, 32767.0) as i16)
                     .collect();
-                let (p, it, ok) = minsum::decode(
+                let (p, it, ok) = minsum::decode::<i16>(
                     self,
                     q,
                     minsum::Rule::Normalized(a),
                     cfg.max_iter,
                     early_stop,
-                    minsum::ITERATION_I16,
-                    |d: &Self, p: &[i16], acc: &mut Vec<u8>| {
-                        acc.resize(d.h.z, 0);
-                        syndrome_zero_i16(&d.h.rows[..d.m], d.h.z, p, acc)
-                    },
                 );
                 let post = p.iter().map(|&v| v as f32 / minsum::Q16_SCALE).collect();
                 (post, it, ok)
@@ -215,9 +200,9 @@ impl QcDecoder {
 
     /// True when the hard decisions (L < 0 ⇒ 1) of `post` satisfy every used parity check.
     /// `acc` is Zc bytes of scratch.
-    pub(crate) fn converged(&self, post: &[f32], acc: &mut Vec<u8>) -> bool {
+    pub(crate) fn converged<T: minsum::Lane>(&self, post: &[T], acc: &mut Vec<u8>) -> bool {
         acc.resize(self.h.z, 0);
-        syndrome_zero(&self.h.rows[..self.m], self.h.z, post, acc)
+        T::syndrome_zero(&self.h.rows[..self.m], self.h.z, post, acc)
     }
 }
 
