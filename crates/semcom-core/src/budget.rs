@@ -149,6 +149,14 @@ impl Budget {
         }
     }
 
+    /// [`Budget::max_channel_uses`] for a scheme that needs a k/n budget: an
+    /// [`CoreError::InvalidBudget`] naming `scheme` under a BPP budget.
+    pub fn channel_uses_for_scheme(&self, n_samples: usize, scheme: &str) -> Result<usize> {
+        self.max_channel_uses(n_samples).ok_or_else(|| {
+            CoreError::InvalidBudget(format!("{scheme} needs a k/n budget, got {}", self.label()))
+        })
+    }
+
     /// Maximum number of source bits for `pixels` pixels under a BPP budget: ⌊bpp·H·W⌋.
     pub fn max_source_bits(&self, pixels: usize) -> Option<u64> {
         match *self {
@@ -185,6 +193,14 @@ pub fn kn_from_per_pixel(per_pixel: f64, channels: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schemes_needing_channel_uses_name_themselves_under_bpp() {
+        let cbr = Budget::cbr(Ratio::new(1, 6).unwrap()).unwrap();
+        assert_eq!(cbr.channel_uses_for_scheme(600, "jpeg+ldpc").unwrap(), 100);
+        let e = Budget::bpp(0.5).unwrap().channel_uses_for_scheme(600, "jpeg+ldpc");
+        assert!(e.unwrap_err().to_string().contains("jpeg+ldpc needs a k/n budget"));
+    }
 
     #[test]
     fn parses_ratios() {

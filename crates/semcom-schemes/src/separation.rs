@@ -211,13 +211,7 @@ impl Scheme for Separation {
         link: &LinkInfo,
         _rng: &mut SemRng,
     ) -> Result<Encoded> {
-        let k = budget.max_channel_uses(src.samples()).ok_or_else(|| {
-            CoreError::InvalidBudget(format!(
-                "{} needs a k/n budget, got {}",
-                self.name,
-                budget.label()
-            ))
-        })?;
+        let k = budget.channel_uses_for_scheme(src.samples(), &self.name)?;
         if k == 0 {
             return Err(CoreError::InvalidBudget(format!(
                 "{}: zero channel uses",

@@ -106,13 +106,7 @@ impl VideoScheme for VideoSeparation {
         _rng: &mut SemRng,
     ) -> Result<EncodedClip> {
         let meta = ClipMeta::of(clip)?;
-        let k = budget.max_channel_uses(meta.samples()).ok_or_else(|| {
-            CoreError::InvalidBudget(format!(
-                "{} needs a k/n budget, got {}",
-                self.name,
-                budget.label()
-            ))
-        })?;
+        let k = budget.channel_uses_for_scheme(meta.samples(), &self.name)?;
         let k_f = k / meta.frames;
         if k_f == 0 {
             return Err(CoreError::InvalidBudget(format!(
