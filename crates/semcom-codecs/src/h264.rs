@@ -44,6 +44,12 @@ impl Default for H264 {
     }
 }
 
+impl crate::rate::Stream for EncodedClip {
+    fn byte_len(&self) -> usize {
+        self.bytes.len()
+    }
+}
+
 /// An encoded clip.
 #[derive(Clone, Debug)]
 pub struct EncodedClip {
@@ -133,17 +139,9 @@ impl H264 {
             integer: false,
             steps: 10,
         };
-        let mut tried: Vec<EncodedClip> = Vec::new();
-        let best = crate::rate::fit_max_bytes(NAME, max_bytes, knob, Some(start), |bps| {
-            let c = self.encode_clip(frames, bps.round() as u32)?;
-            let bytes = c.bytes.clone();
-            tried.push(c);
-            Ok(bytes)
-        })?;
-        tried
-            .into_iter()
-            .find(|c| c.bytes == best)
-            .ok_or_else(|| CodecError::enc(NAME, "rate search lost its best stream"))
+        crate::rate::fit_max_bytes(NAME, max_bytes, knob, Some(start), |bps| {
+            self.encode_clip(frames, bps.round() as u32)
+        })
     }
 
     /// Decodes an Annex B stream to frames with `channels` planes (1 = the luma plane,

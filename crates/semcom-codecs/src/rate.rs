@@ -61,6 +61,19 @@ pub struct Knob {
     pub steps: usize,
 }
 
+/// What a rate search encodes: a byte stream, or a stream with its structure (an H.264 clip
+/// with its access-unit sizes).
+pub trait Stream {
+    /// Size in bytes.
+    fn byte_len(&self) -> usize;
+}
+
+impl Stream for Vec<u8> {
+    fn byte_len(&self) -> usize {
+        self.len()
+    }
+}
+
 /// A probe of the knob search: (knob, stream size), if made.
 type Probe = Option<(f64, usize)>;
 
@@ -72,15 +85,15 @@ type Probe = Option<(f64, usize)>;
 /// `start` is the first probe (e.g. the codec's native rate control). Integer knobs end at
 /// adjacent integers; real knobs after `knob.steps + 2` probes or within 0.2 % of the cap.
 /// Returns [`CodecError::BudgetTooSmall`] when `knob.lo` does not fit.
-pub fn fit_max_bytes(
+pub fn fit_max_bytes<S: Stream>(
     codec: &'static str,
     max_bytes: usize,
     knob: Knob,
     start: Option<f64>,
-    mut encode: impl FnMut(f64) -> Result<Vec<u8>>,
-) -> Result<Vec<u8>> {
+    mut encode: impl FnMut(f64) -> Result<S>,
+) -> Result<S> {
     let snap = |v: f64| if knob.integer { v.round() } else { v };
-    let mut best: Option<Vec<u8>> = None;
+    let mut best: Option<S> = None;
     let target = (max_bytes.max(1) as f64).ln();
     let slope = 16f64.ln() / (knob.hi - knob.lo).max(1e-9);
     // Bracket ends: (knob, size) of the largest fitting and smallest non-fitting probe.
@@ -93,10 +106,10 @@ pub fn fit_max_bytes(
     let mut probes = 0;
     loop {
         let s = encode(k)?;
-        let n = s.len();
+        let n = s.byte_len();
         probes += 1;
         if n <= max_bytes {
-            if best.as_ref().is_none_or(|b| n >= b.len()) {
+            if best.as_ref().is_none_or(|b| n >= b.byte_len()) {
                 best = Some(s);
             }
             lo = Some((k, n));
@@ -148,10 +161,10 @@ pub fn fit_max_bytes(
     if best.is_none() && hi.is_some_and(|h| h.0 > knob.lo) {
         // The bracket never reached the coarsest setting: test it.
         let s = encode(knob.lo)?;
-        if s.len() <= max_bytes {
+        if s.byte_len() <= max_bytes {
             best = Some(s);
         } else {
-            hi = Some((knob.lo, s.len()));
+            hi = Some((knob.lo, s.byte_len()));
         }
     }
     best.ok_or(CodecError::BudgetTooSmall {

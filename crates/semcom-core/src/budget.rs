@@ -198,8 +198,13 @@ mod tests {
     fn schemes_needing_channel_uses_name_themselves_under_bpp() {
         let cbr = Budget::cbr(Ratio::new(1, 6).unwrap()).unwrap();
         assert_eq!(cbr.channel_uses_for_scheme(600, "jpeg+ldpc").unwrap(), 100);
-        let e = Budget::bpp(0.5).unwrap().channel_uses_for_scheme(600, "jpeg+ldpc");
-        assert!(e.unwrap_err().to_string().contains("jpeg+ldpc needs a k/n budget"));
+        let e = Budget::bpp(0.5)
+            .unwrap()
+            .channel_uses_for_scheme(600, "jpeg+ldpc");
+        assert!(e
+            .unwrap_err()
+            .to_string()
+            .contains("jpeg+ldpc needs a k/n budget"));
     }
 
     #[test]
