@@ -241,6 +241,17 @@ fn tile_reals(c: i64, tile: &Tile) -> usize {
     c as usize * (tile.2 / m) * (tile.3 / m)
 }
 
+/// Offset of each tile's latent in the raster-order symbol stream, and the total (reals).
+fn tile_offsets(c: i64, tiles: &[Tile]) -> (Vec<usize>, usize) {
+    let mut offsets = Vec::with_capacity(tiles.len());
+    let mut off = 0;
+    for t in tiles {
+        offsets.push(off);
+        off += tile_reals(c, t);
+    }
+    (offsets, off)
+}
+
 /// Indices of the tiles grouped by size (so each group is one batch), in first-seen order.
 fn groups(tiles: &[Tile]) -> Vec<Vec<usize>> {
     let mut g: Vec<((usize, usize), Vec<usize>)> = Vec::new();
@@ -282,7 +293,8 @@ impl DeepJscc {
         };
         let p = rgb.pad_to_multiple(DOWNSAMPLING as usize);
         let tiles = tile_grid(p.width(), p.height(), tile);
-        let mut per_tile: Vec<Vec<f32>> = vec![Vec::new(); tiles.len()];
+        let (offsets, n_reals) = tile_offsets(self.cfg.c, &tiles);
+        let mut reals = vec![0f32; n_reals];
         for group in groups(&tiles) {
             let (_, _, tw, th) = tiles[group[0]];
             let mut data = Vec::with_capacity(group.len() * 3 * tw * th);
@@ -294,13 +306,12 @@ impl DeepJscc {
                 .reshape([group.len() as i64, 3, th as i64, tw as i64])
                 .to_device(self.vs.device());
             let z = tch::no_grad(|| self.encode(&x)).to_device(Device::Cpu);
-            let reals = Vec::<f32>::try_from(z.flatten(0, -1))?;
-            let n = reals.len() / group.len();
+            let batch = Vec::<f32>::try_from(z.flatten(0, -1))?;
+            let n = batch.len() / group.len();
             for (j, &i) in group.iter().enumerate() {
-                per_tile[i] = reals[j * n..(j + 1) * n].to_vec();
+                reals[offsets[i]..offsets[i] + n].copy_from_slice(&batch[j * n..(j + 1) * n]);
             }
         }
-        let mut reals: Vec<f32> = per_tile.concat();
         reals.truncate(2 * max_uses);
         let mut sym = reals_to_complex(&reals);
         let energy: f64 = sym.iter().map(|c| c.norm_sqr() as f64).sum();
@@ -330,7 +341,7 @@ impl DeepJscc {
         let (w, h) = (width.div_ceil(m) * m, height.div_ceil(m) * m);
         let tiles = tile_grid(w, h, tile);
         let c = self.cfg.c;
-        let n_reals: usize = tiles.iter().map(|t| tile_reals(c, t)).sum();
+        let (offsets, n_reals) = tile_offsets(c, &tiles);
         if 2 * y.len() > n_reals + 1 {
             return Err(NnError::Invalid(format!(
                 "{} symbols for a latent of {} reals",
@@ -344,12 +355,6 @@ impl DeepJscc {
             .filter(|v| !v.is_finite())
             .for_each(|v| *v = 0.0);
         reals.resize(n_reals, 0.0);
-        let mut offsets = Vec::with_capacity(tiles.len());
-        let mut off = 0;
-        for t in &tiles {
-            offsets.push(off);
-            off += tile_reals(c, t);
-        }
         let mut canvas = vec![0f32; 3 * w * h];
         for group in groups(&tiles) {
             let (_, _, tw, th) = tiles[group[0]];
