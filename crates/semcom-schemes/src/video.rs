@@ -191,19 +191,22 @@ impl VideoScheme for VideoSeparation {
             return Err(bad("frame lengths do not add up to the stream length"));
         }
         let genie = &b[fixed..];
+        // Every slot has the transmitter's k_f uses and the same coding: set it up once.
+        let Some(Received::Symbols { y: y0, .. }) = rx.first() else {
+            return Err(bad("needs a complex-symbol channel"));
+        };
+        let block = BlockCoding::from_index(b[0], y0.len(), link.snr_db, self.coding.decoder())?;
+        let cap = block.capacity_bytes();
+        if total > cap.saturating_mul(f) {
+            return Err(bad("stream longer than the slots can carry"));
+        }
         // Channel decoding, slot by slot: the stream with a per-slot arrival flag.
-        let mut stream = vec![0u8; 0];
+        let mut stream = Vec::with_capacity(total);
         let mut slot_ok = Vec::with_capacity(f);
-        let mut cap = 0;
         for (i, r) in rx.iter().enumerate() {
             let Received::Symbols { y, csi, noise_var } = r else {
                 return Err(bad("needs a complex-symbol channel"));
             };
-            let block = BlockCoding::from_index(b[0], y.len(), link.snr_db, self.coding.decoder())?;
-            cap = block.capacity_bytes();
-            if total > cap.saturating_mul(f) {
-                return Err(bad("stream longer than the slots can carry"));
-            }
             let len = slot_len(total, cap, i);
             if len == 0 {
                 slot_ok.push(true);
