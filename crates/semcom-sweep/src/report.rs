@@ -139,21 +139,26 @@ pub fn figures(header: &Header, rows: &[SummaryRow]) -> Vec<Figure> {
                     cfg.seed
                 )
             };
-            // (a) vs SNR
-            for b in unique(sel.iter().map(|r| r.budget.clone())) {
-                let series = schemes
+            // One line per scheme over the rows that `keep` selects, at x = `x(row)`.
+            let per_scheme = |keep: &dyn Fn(&SummaryRow) -> bool,
+                              x: &dyn Fn(&SummaryRow) -> f64| {
+                schemes
                     .iter()
                     .map(|sc| Series {
                         label: sc.clone(),
                         color: scheme_color(sc),
                         points: sel
                             .iter()
-                            .filter(|r| &r.scheme == sc && r.budget == b)
-                            .map(|r| (r.snr_db, y(r).0, y(r).1))
+                            .filter(|r| &r.scheme == sc && keep(r))
+                            .map(|r| (x(r), y(r).0, y(r).1))
                             .collect(),
                     })
                     .filter(|s| !s.points.is_empty())
-                    .collect();
+                    .collect::<Vec<_>>()
+            };
+            // (a) vs SNR
+            for b in unique(sel.iter().map(|r| r.budget.clone())) {
+                let series = per_scheme(&|r| r.budget == b, &|r| r.snr_db);
                 figs.push(Figure {
                     stem: sanitize(&format!("{metric}_vs_snr_{ch}_{ds}_{b}")),
                     title: format!("{} vs SNR — {ch}, {ds}, {b}", metric.to_uppercase()),
@@ -177,19 +182,9 @@ pub fn figures(header: &Header, rows: &[SummaryRow]) -> Vec<Figure> {
                     vec![snrs[0], snrs[snrs.len() / 2], snrs[snrs.len() - 1]]
                 };
                 for snr in picked {
-                    let series = schemes
-                        .iter()
-                        .map(|sc| Series {
-                            label: sc.clone(),
-                            color: scheme_color(sc),
-                            points: sel
-                                .iter()
-                                .filter(|r| &r.scheme == sc && r.snr_db == snr && r.kn.is_some())
-                                .map(|r| (r.kn.unwrap_or(f64::NAN), y(r).0, y(r).1))
-                                .collect(),
-                        })
-                        .filter(|s| !s.points.is_empty())
-                        .collect();
+                    let series = per_scheme(&|r| r.snr_db == snr && r.kn.is_some(), &|r| {
+                        r.kn.unwrap_or(f64::NAN)
+                    });
                     figs.push(Figure {
                         stem: sanitize(&format!("{metric}_vs_kn_{ch}_{ds}_snr{snr}dB")),
                         title: format!(
