@@ -31,8 +31,17 @@ pub struct Accounting {
     pub source_samples: u64,
     /// Pixels H·W (of the original, unpadded source).
     pub pixels: u64,
-    /// Whether the receiver decoded the payload (CRC passed, bitstream parsed, …).
+    /// Whether the receiver decoded the payload (CRC passed, bitstream parsed, …) of every view.
     pub decode_ok: bool,
+    /// Blocks sent (channel calls).
+    #[serde(default)]
+    pub blocks: u64,
+    /// Bytes of the source-coded stream sent (digital schemes; 0 = nothing fitted the budget).
+    #[serde(default)]
+    pub stream_bytes: Option<u64>,
+    /// Why the receiver shows a fallback (`None` when `decode_ok`).
+    #[serde(default)]
+    pub failure: Option<crate::chain::DecodeFailure>,
 }
 
 impl Accounting {
@@ -72,6 +81,9 @@ mod tests {
             source_samples: 3072,
             pixels: 1024,
             decode_ok: true,
+            blocks: 1,
+            stream_bytes: None,
+            failure: None,
         };
         assert!((a.k_over_n() - 1.0 / 6.0).abs() < 1e-12);
         assert_eq!(a.channel_uses_per_pixel(), 0.5);

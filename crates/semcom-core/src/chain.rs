@@ -1,10 +1,12 @@
 //! The transmission chain: transmitter → channel → receiver on an explicit budget.
 //!
 //! ```text
-//! Image ─► Scheme::encode ─► Encoded{payload, side} ─► ChannelModel ─► Received ─► Scheme::decode ─► Decoded
+//! Source ─► Scheme::encode ─► Encoded{blocks, side} ─► ChannelModel (one call per block)
+//!        ─► [Received] ─► Scheme::decode ─► Decoded{views, view_ok}
 //! ```
 //!
-//! * A [`Scheme`] is the transmitter and the receiver of one system (deep JSCC, JPEG+LDPC+QAM, …).
+//! * A [`Scheme`] is the transmitter and the receiver of one system (deep JSCC, JPEG+LDPC+QAM, …)
+//!   for a [`Source`]: a still image, a clip or a stereo pair.
 //! * A [`ChannelModel`] is the noisy link: complex symbols (AWGN, Rayleigh, …) or bits
 //!   (BSC, BEC, the DS²C² block channel). Symbol channels assume unit average transmit power
 //!   P = 1 per complex channel use, and the SNR is Es/N0 per complex channel use.
@@ -16,6 +18,7 @@ use crate::accounting::{Accounting, ChannelUseKind};
 use crate::budget::Budget;
 use crate::error::{check_snr_db, CoreError, Result};
 use crate::image::Image;
+use crate::source::{Modality, Source, SourceMeta, ViewMeta};
 use crate::rng::{rng_for, SemRng};
 use num_complex::Complex32;
 use serde::{Deserialize, Serialize};
@@ -60,15 +63,37 @@ impl SideInfo {
     }
 }
 
-/// Output of a transmitter.
+/// Why a receiver shows a fallback instead of a decoded source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecodeFailure {
+    /// Nothing was sent: even the coarsest source coding did not fit the budget.
+    DidNotFit,
+    /// The channel code failed (CRC failure, capacity outage).
+    Channel,
+    /// The data arrived but the source decoder rejected it (or some frames were lost).
+    Source,
+}
+
+/// Output of a transmitter: the blocks that cross the channel, one channel call each (a
+/// block-fading model draws one gain per block), and the error-free side information.
 #[derive(Clone, Debug)]
 pub struct Encoded {
-    /// What crosses the noisy channel.
-    pub payload: Payload,
+    /// What crosses the noisy channel, block by block, in time order.
+    pub blocks: Vec<Payload>,
     /// Error-free side information.
     pub side: SideInfo,
-    /// Source-coded bits carried in the payload (0 for analog schemes).
+    /// Source-coded bits carried in the blocks (0 for analog schemes).
     pub payload_bits: u64,
+    /// Bytes of the source-coded stream sent (digital schemes; 0 = nothing fitted).
+    pub stream_bytes: Option<u64>,
+}
+
+impl Encoded {
+    /// Channel uses of all blocks.
+    pub fn channel_uses(&self) -> usize {
+        self.blocks.iter().map(Payload::len).sum()
+    }
 }
 
 /// What the receiver gets from the channel.
@@ -99,13 +124,16 @@ impl Received {
     }
 }
 
-/// What the receiver decoded.
+/// What the receiver decoded: every view of the source.
 #[derive(Clone, Debug)]
 pub struct Decoded {
-    /// The reconstruction, same size as the source (a documented fallback when decoding failed).
-    pub image: Image,
-    /// Whether the payload was decoded (false = the fallback image is shown).
-    pub decode_ok: bool,
+    /// The reconstructed views, of the source's format (concealed or fallback views where
+    /// data was lost).
+    pub views: Vec<Image>,
+    /// Per view: whether all of its data arrived intact and decoded.
+    pub view_ok: Vec<bool>,
+    /// Why some view shows a fallback (`None` when every view decoded).
+    pub failure: Option<DecodeFailure>,
 }
 
 /// What both ends know about the link before transmitting (SNR known at the transmitter,
@@ -118,48 +146,30 @@ pub struct LinkInfo {
     pub snr_db: f64,
 }
 
-/// Size and layout of the source known to the receiver (fixed-size image service).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SourceMeta {
-    /// Width in pixels.
-    pub width: usize,
-    /// Height in pixels.
-    pub height: usize,
-    /// Colour planes.
-    pub channels: usize,
-}
-
-impl SourceMeta {
-    /// The meta data of an image.
-    pub fn of(img: &Image) -> Self {
-        Self {
-            width: img.width(),
-            height: img.height(),
-            channels: img.channels(),
-        }
-    }
-    /// The mid-grey fallback image of this size.
-    pub fn fallback(&self) -> Result<Image> {
-        Image::fallback_grey(self.width, self.height, self.channels)
-    }
-}
-
-/// A transmission scheme: transmitter and receiver of one system.
+/// A transmission scheme: transmitter and receiver of one system, for any [`Source`]
+/// whose modality it accepts. Image schemes implement [`crate::ImageScheme`] instead and
+/// run on every modality through [`crate::PerView`].
 pub trait Scheme: Send + Sync {
     /// Registry name (e.g. `deepjscc`, `jpeg+ldpc`).
     fn name(&self) -> &str;
-    /// Transmitter: source → payload + side information, within `budget`.
+    /// The modalities this scheme transmits (default: all).
+    fn accepts(&self, modality: Modality) -> bool {
+        let _ = modality;
+        true
+    }
+    /// Transmitter: source → blocks + side information, within `budget`
+    /// (at most ⌊(k/n)·V·C·H·W⌋ channel uses in all under a k/n budget).
     fn encode(
         &self,
-        src: &Image,
+        src: &Source,
         budget: &Budget,
         link: &LinkInfo,
         rng: &mut SemRng,
     ) -> Result<Encoded>;
-    /// Receiver: channel output + side information → reconstruction.
+    /// Receiver: one received block per sent block + side information → the views.
     fn decode(
         &self,
-        rx: &Received,
+        rx: &[Received],
         side: &SideInfo,
         meta: &SourceMeta,
         link: &LinkInfo,
@@ -195,10 +205,23 @@ pub struct Link<'a> {
 /// Result of one run of a chain.
 #[derive(Clone, Debug)]
 pub struct Outcome {
-    /// The reconstruction.
-    pub reconstruction: Image,
-    /// What was sent.
+    /// The reconstructed views (one for a still image).
+    pub views: Vec<Image>,
+    /// Per view: whether it arrived intact.
+    pub view_ok: Vec<bool>,
+    /// What was sent (`decode_ok` = every view intact).
     pub accounting: Accounting,
+    /// Channel uses of each block, in order.
+    pub block_uses: Vec<usize>,
+    /// The side information that was sent (for scheme-specific reports).
+    pub side: SideInfo,
+}
+
+impl Outcome {
+    /// The reconstruction of a still image (the first view).
+    pub fn reconstruction(&self) -> &Image {
+        &self.views[0]
+    }
 }
 
 /// Tolerance on the average transmit power (P = 1).
@@ -259,39 +282,73 @@ pub(crate) fn check_uses(scheme: &str, budget: &Budget, samples: usize, uses: us
     }
 }
 
-/// Runs source → scheme → channel → scheme → reconstruction with explicit seeds.
+/// Runs source → scheme → channel (one call per block) → scheme → views with explicit
+/// seeds (encoder stream 0, channel stream 1 of the link seed).
 ///
-/// Checks: finite SNR, a valid budget, at most ⌊(k/n)·n⌋ channel uses under a k/n budget,
-/// average symbol power ≤ 1 (+[`POWER_TOLERANCE`]), and a reconstruction of the source size.
+/// Checks: the scheme accepts the source's modality, finite SNR, a valid budget, at most
+/// ⌊(k/n)·n⌋ channel uses in all under a k/n budget (n = V·C·H·W), average symbol power ≤ 1
+/// (+[`POWER_TOLERANCE`]) in every block, and views of the source's number and format out.
 pub fn run_chain(
     scheme: &dyn Scheme,
-    src: &Image,
+    src: &Source,
     budget: &Budget,
     link: &Link<'_>,
 ) -> Result<Outcome> {
-    let (info, mut enc_rng, mut ch_rng) = link.start(budget)?;
-    let enc = scheme.encode(src, budget, &info, &mut enc_rng)?;
-    check_uses(scheme.name(), budget, src.samples(), enc.payload.len())?;
-    let (rx, kind) = link.send(scheme.name(), "", &enc.payload, &mut ch_rng)?;
-    let meta = SourceMeta::of(src);
-    let dec = scheme.decode(&rx, &enc.side, &meta, &info)?;
-    if SourceMeta::of(&dec.image) != meta {
+    let modality = src.kind().modality();
+    if !scheme.accepts(modality) {
         return Err(CoreError::Scheme {
             scheme: scheme.name().into(),
-            msg: "reconstruction size differs from the source".into(),
+            msg: format!("does not transmit {} sources", modality.name()),
         });
     }
+    let (info, mut enc_rng, mut ch_rng) = link.start(budget)?;
+    let meta = src.meta();
+    let enc = scheme.encode(src, budget, &info, &mut enc_rng)?;
+    let uses = enc.channel_uses();
+    check_uses(scheme.name(), budget, meta.samples(), uses)?;
+    let mut kind = ChannelUseKind::ComplexSymbols;
+    let mut rx = Vec::with_capacity(enc.blocks.len());
+    let many = enc.blocks.len() > 1;
+    for (b, block) in enc.blocks.iter().enumerate() {
+        let what = if many { format!("block {b}: ") } else { String::new() };
+        let (r, k) = link.send(scheme.name(), &what, block, &mut ch_rng)?;
+        if k == ChannelUseKind::Bits {
+            kind = k;
+        }
+        rx.push(r);
+    }
+    let dec = scheme.decode(&rx, &enc.side, &meta, &info)?;
+    if dec.views.len() != meta.views
+        || dec.view_ok.len() != meta.views
+        || dec.views.iter().any(|v| ViewMeta::of(v) != meta.view)
+    {
+        return Err(CoreError::Scheme {
+            scheme: scheme.name().into(),
+            msg: "the reconstruction differs in views or format from the source".into(),
+        });
+    }
+    let decode_ok = dec.view_ok.iter().all(|&ok| ok);
     Ok(Outcome {
-        reconstruction: dec.image,
         accounting: Accounting {
-            channel_uses: enc.payload.len() as u64,
+            channel_uses: uses as u64,
             channel_use_kind: kind,
             payload_bits: enc.payload_bits,
             side_bits: enc.side.bits,
-            source_samples: src.samples() as u64,
-            pixels: src.pixels() as u64,
-            decode_ok: dec.decode_ok,
+            source_samples: meta.samples() as u64,
+            pixels: meta.pixels() as u64,
+            decode_ok,
+            blocks: enc.blocks.len() as u64,
+            stream_bytes: enc.stream_bytes,
+            failure: if decode_ok {
+                None
+            } else {
+                Some(dec.failure.unwrap_or(DecodeFailure::Source))
+            },
         },
+        block_uses: enc.blocks.iter().map(Payload::len).collect(),
+        views: dec.views,
+        view_ok: dec.view_ok,
+        side: enc.side,
     })
 }
 
@@ -322,90 +379,10 @@ pub fn complex_to_reals(x: &[Complex32], n_reals: usize) -> Vec<f32> {
     out
 }
 
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::budget::Ratio;
-
-    /// Identity "analog" scheme: sends pixel pairs as symbols scaled to unit power.
-    struct Raw;
-    impl Scheme for Raw {
-        fn name(&self) -> &str {
-            "raw"
-        }
-        fn encode(&self, src: &Image, _: &Budget, _: &LinkInfo, _: &mut SemRng) -> Result<Encoded> {
-            Ok(Encoded {
-                payload: Payload::Symbols(reals_to_complex(src.data())),
-                side: SideInfo::from_bytes(vec![1, 2]),
-                payload_bits: 0,
-            })
-        }
-        fn decode(
-            &self,
-            rx: &Received,
-            _: &SideInfo,
-            meta: &SourceMeta,
-            _: &LinkInfo,
-        ) -> Result<Decoded> {
-            let Received::Symbols { y, .. } = rx else {
-                unreachable!()
-            };
-            let n = meta.width * meta.height * meta.channels;
-            Ok(Decoded {
-                image: Image::from_planar(
-                    meta.width,
-                    meta.height,
-                    meta.channels,
-                    complex_to_reals(y, n),
-                )?,
-                decode_ok: true,
-            })
-        }
-    }
-
-    struct Noiseless;
-    impl ChannelModel for Noiseless {
-        fn name(&self) -> String {
-            "noiseless".into()
-        }
-        fn transmit_symbols(&self, x: &[Complex32], _: f64, _: &mut SemRng) -> Result<Received> {
-            Ok(Received::Symbols {
-                y: x.to_vec(),
-                csi: vec![],
-                noise_var: vec![0.0],
-            })
-        }
-    }
-
-    #[test]
-    fn chain_accounting_and_budget_enforcement() {
-        let img = Image::filled(4, 4, 3, 0.5).unwrap();
-        let link = Link {
-            channel: &Noiseless,
-            snr_db: 10.0,
-            seed: 1,
-        };
-        let b = Budget::cbr(Ratio::new(1, 2).unwrap()).unwrap();
-        let out = run_chain(&Raw, &img, &b, &link).unwrap();
-        assert_eq!(out.reconstruction, img);
-        assert_eq!(out.accounting.channel_uses, 24);
-        assert_eq!(out.accounting.k_over_n(), 0.5);
-        assert_eq!(out.accounting.side_bits, 16);
-        assert_eq!(out.accounting.bpp(), 1.0);
-        // Too small a budget is refused.
-        let small = Budget::cbr(Ratio::new(1, 3).unwrap()).unwrap();
-        assert!(run_chain(&Raw, &img, &small, &link).is_err());
-        // Power above 1 is refused.
-        let bright = Image::filled(4, 4, 3, 1.0).unwrap();
-        assert!(run_chain(&Raw, &bright, &b, &link).is_err());
-        // NaN SNR is refused.
-        let nan = Link {
-            channel: &Noiseless,
-            snr_db: f64::NAN,
-            seed: 1,
-        };
-        assert!(run_chain(&Raw, &img, &b, &nan).is_err());
-    }
 
     #[test]
     fn real_complex_pairing() {

@@ -9,9 +9,10 @@
 //!   to unit power; see `semcom_nn::deepjscc`.
 //! * Rayleigh: with per-symbol CSI the receiver equalises y/h (zero forcing), as in training.
 
-use semcom_core::chain::{Decoded, Encoded, LinkInfo, Payload, Received, SideInfo, SourceMeta};
+use semcom_core::chain::{LinkInfo, Payload, Received, SideInfo};
+use semcom_core::{ImageDecoded, ImageEncoded, ImageScheme, ViewMeta};
 use semcom_core::rng::SemRng;
-use semcom_core::{Budget, Complex32, CoreError, Image, Result, Scheme};
+use semcom_core::{Budget, Complex32, CoreError, Image, Result};
 use semcom_nn::deepjscc::{DeepJscc, TRAINING_TILE};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,6 +52,23 @@ pub struct DeepJsccScheme {
     dir: PathBuf,
     device: semcom_nn::tch::Device,
     models: Mutex<BTreeMap<String, Arc<Mutex<DeepJscc>>>>,
+}
+
+/// Registry row: `deepjscc` (weights from `--weights` or the shipped ones; no parameters).
+pub fn rows() -> Vec<crate::registry::SchemeRow> {
+    vec![crate::registry::SchemeRow {
+        name: "deepjscc".into(),
+        modalities: crate::registry::ANY_SOURCE,
+        description: "deep JSCC: 5x5 conv + PReLU autoencoder, trained at 10 dB AWGN on CIFAR-10 (Bourtsoulatze et al. 2019)",
+        in_demo: true,
+        build: |name, o| {
+            o.params::<semcom_core::params::NoParams>(name)?;
+            Ok(Box::new(semcom_core::PerView(DeepJsccScheme::new(
+                weights_dir(o.weights.as_deref()),
+                &o.device,
+            )?)))
+        },
+    }]
 }
 
 fn err(msg: impl Into<String>) -> CoreError {
@@ -137,7 +155,7 @@ impl DeepJsccScheme {
     }
 }
 
-impl Scheme for DeepJsccScheme {
+impl ImageScheme for DeepJsccScheme {
     fn name(&self) -> &str {
         NAME
     }
@@ -148,17 +166,18 @@ impl Scheme for DeepJsccScheme {
         budget: &Budget,
         _link: &LinkInfo,
         _rng: &mut SemRng,
-    ) -> Result<Encoded> {
+    ) -> Result<ImageEncoded> {
         let model = self.model_for(budget)?;
         let k_max = budget.max_channel_uses(src.samples()).unwrap_or(0);
         let m = model.lock().map_err(|_| err("model poisoned"))?;
         let sym = m
             .encode_image(src, k_max, Some(TRAINING_TILE))
             .map_err(|e| err(e.to_string()))?;
-        Ok(Encoded {
+        Ok(ImageEncoded {
             payload: Payload::Symbols(sym),
             side: SideInfo::default(),
             payload_bits: 0,
+            stream_bytes: None,
         })
     }
 
@@ -166,9 +185,9 @@ impl Scheme for DeepJsccScheme {
         &self,
         rx: &Received,
         _side: &SideInfo,
-        meta: &SourceMeta,
+        meta: &ViewMeta,
         _link: &LinkInfo,
-    ) -> Result<Decoded> {
+    ) -> Result<ImageDecoded> {
         let Received::Symbols { y, csi, .. } = rx else {
             return Err(CoreError::Payload(
                 "deep JSCC receives complex symbols, not bits".into(),
@@ -208,17 +227,14 @@ impl Scheme for DeepJsccScheme {
                 Some(TRAINING_TILE),
             )
             .map_err(|e| err(e.to_string()))?;
-        Ok(Decoded {
-            image,
-            decode_ok: true,
-        })
+        Ok(ImageDecoded::ok(image))
     }
 }
 
 impl DeepJsccScheme {
     /// Finds the shipped k/n whose symbol count for this source equals `k` (the receiver knows
     /// the source size; the sender's k/n follows from the number of symbols received).
-    fn budget_from_symbols(&self, k: usize, n: usize, meta: &SourceMeta) -> Result<Budget> {
+    fn budget_from_symbols(&self, k: usize, n: usize, meta: &ViewMeta) -> Result<Budget> {
         for (r, _) in self.available_ratios() {
             if semcom_core::budget::channel_uses_for(r, n) == k || full_latent_uses(r, meta) == k {
                 return Budget::cbr(semcom_core::Ratio::from_f64(r));
@@ -231,7 +247,7 @@ impl DeepJsccScheme {
 }
 
 /// Complex uses of the whole latent of a (padded) image at k/n `r`.
-fn full_latent_uses(r: f64, meta: &SourceMeta) -> usize {
+fn full_latent_uses(r: f64, meta: &ViewMeta) -> usize {
     let (w, h) = (meta.width.div_ceil(4) * 4, meta.height.div_ceil(4) * 4);
     ((96.0 * r).round() as usize * (w / 4) * (h / 4)) / 2
 }
@@ -239,7 +255,8 @@ fn full_latent_uses(r: f64, meta: &SourceMeta) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use semcom_core::chain::{run_chain, Link};
+    use semcom_core::chain::Link;
+    use semcom_core::run_image;
     use semcom_nn::deepjscc::DeepJsccConfig;
 
     /// A folder with randomly initialised 1/6 and 1/12 models (the chain mechanics do not
@@ -284,18 +301,18 @@ mod tests {
                         snr_db: 10.0,
                         seed: 3,
                     };
-                    let out = run_chain(&s, &img, &b, &link).unwrap();
+                    let out = run_image(&s, &img, &b, &link).unwrap();
                     assert_eq!(
                         out.accounting.channel_uses as usize,
                         b.max_channel_uses(img.samples()).unwrap()
                     );
                     // Deterministic.
-                    let again = run_chain(&s, &img, &b, &link).unwrap();
-                    assert_eq!(out.reconstruction, again.reconstruction);
+                    let again = run_image(&s, &img, &b, &link).unwrap();
+                    assert_eq!(out.reconstruction(), again.reconstruction());
                 }
             }
         }
-        let e = run_chain(
+        let e = run_image(
             &s,
             &card,
             &Budget::cbr("1/3".parse().unwrap()).unwrap(),
@@ -306,7 +323,7 @@ mod tests {
             },
         );
         assert!(e.unwrap_err().to_string().contains("no weights for k/n"));
-        assert!(run_chain(
+        assert!(run_image(
             &s,
             &card,
             &Budget::bpp(0.5).unwrap(),

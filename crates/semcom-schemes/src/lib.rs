@@ -1,13 +1,15 @@
 //! Transmission schemes on the semcom spine, one module per system, and a registry by name.
 //!
-//! Each scheme implements [`semcom_core::Scheme`]; [`registry::build`] makes one from its
-//! name and [`registry::SchemeOptions`].
+//! Each scheme implements [`semcom_core::Scheme`] (or [`semcom_core::ImageScheme`], run on every
+//! modality through [`semcom_core::PerView`]) and contributes its rows to the one registry table
+//! ([`registry::table`]); [`registry::build`] makes one from its name and [`registry::SchemeOptions`].
 
 pub mod deepjscc;
 pub mod registry;
 pub mod separation;
 pub mod softcast;
 pub mod transform;
+pub mod uncoded;
 pub mod video;
 
-pub use registry::{available, build, SchemeInfo, SchemeOptions};
+pub use registry::{available, build, table, SchemeInfo, SchemeOptions, SchemeRow};

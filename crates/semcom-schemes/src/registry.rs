@@ -1,10 +1,17 @@
-//! Schemes by name, for the CLI, the demo, configs and sweeps.
+//! One registry table of every scheme of the build, for the CLI, the demo, configs and sweeps.
+//!
+//! Each scheme module contributes its rows ([`SchemeRow`]: name, modalities, one-line
+//! description, whether the demo runs it, a constructor from [`SchemeOptions`]); [`table`]
+//! lists them, [`build`] constructs one by name. Adding a scheme is one module plus one line
+//! in [`table`] (see `ARCHITECTURE.md`, "Adding a scheme").
 
-use semcom_core::{CoreError, Result, Scheme};
+use semcom_core::params::{parse_params, ParamTable};
+use semcom_core::{CoreError, Modality, Result, Scheme};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
-/// Options a scheme may need; unused fields are ignored by a scheme.
+/// What a scheme is built from: the common fields plus its own parameter table.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SchemeOptions {
@@ -14,6 +21,9 @@ pub struct SchemeOptions {
     pub weights: Option<PathBuf>,
     /// `cpu` or `cuda`.
     pub device: String,
+    /// Scheme-specific parameters (`--param key=value`; `params = { … }` in configs), read by
+    /// the scheme into its own struct with unknown keys rejected.
+    pub params: ParamTable,
 }
 
 impl Default for SchemeOptions {
@@ -22,56 +32,127 @@ impl Default for SchemeOptions {
             mcs: None,
             weights: None,
             device: "cpu".into(),
+            params: ParamTable::new(),
         }
     }
 }
 
-/// A registry entry.
+impl SchemeOptions {
+    /// The scheme's typed parameters (unknown keys are an error naming `scheme` and the key).
+    pub fn params<T: DeserializeOwned>(&self, scheme: &str) -> Result<T> {
+        parse_params("scheme", scheme, &self.params)
+    }
+}
+
+/// Builds a scheme from its registry name and options.
+pub type Constructor = fn(&str, &SchemeOptions) -> Result<Box<dyn Scheme>>;
+
+/// One row of the registry.
+#[derive(Clone)]
+pub struct SchemeRow {
+    /// Name used on the command line.
+    pub name: String,
+    /// Modalities the scheme transmits.
+    pub modalities: &'static [Modality],
+    /// One-line description.
+    pub description: &'static str,
+    /// Whether `semcom demo` runs it by default.
+    pub in_demo: bool,
+    /// Constructor.
+    pub build: Constructor,
+}
+
+impl std::fmt::Debug for SchemeRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemeRow")
+            .field("name", &self.name)
+            .field("modalities", &self.modalities)
+            .finish()
+    }
+}
+
+/// Every modality: image schemes run on clips and stereo pairs one block per view.
+pub const ANY_SOURCE: &[Modality] = &Modality::ALL;
+
+/// A registry entry as listed by `semcom demo --list`.
 #[derive(Clone, Debug, Serialize)]
 pub struct SchemeInfo {
     /// Name used on the command line.
-    pub name: &'static str,
+    pub name: String,
+    /// Modalities the scheme transmits.
+    pub modalities: Vec<Modality>,
     /// One-line description.
     pub description: &'static str,
     /// Whether `semcom demo` runs it by default.
     pub in_demo: bool,
 }
 
+/// The registry table: every scheme this build knows, one line per scheme module.
+pub fn table() -> Vec<SchemeRow> {
+    let mut t = Vec::new();
+    t.extend(crate::softcast::rows());
+    t.extend(crate::separation::rows());
+    t.extend(crate::deepjscc::rows());
+    t.extend(crate::video::rows());
+    t.extend(crate::uncoded::rows());
+    t
+}
+
 /// Every scheme this build knows.
 pub fn available() -> Vec<SchemeInfo> {
-    let mut v = vec![SchemeInfo {
-        name: "softcast",
-        description: "linear analog JSCC: DCT chunks, power allocation, LLSE decoding (Jakubczak & Katabi 2011)",
-        in_demo: true,
-    }];
-    v.extend(crate::separation::scheme_infos());
-    v.push(SchemeInfo {
-        name: "deepjscc",
-        description: "deep JSCC: 5x5 conv + PReLU autoencoder, trained at 10 dB AWGN on CIFAR-10 (Bourtsoulatze et al. 2019)",
-        in_demo: true,
-    });
-    v
+    table()
+        .into_iter()
+        .map(|r| SchemeInfo {
+            name: r.name,
+            modalities: r.modalities.to_vec(),
+            description: r.description,
+            in_demo: r.in_demo,
+        })
+        .collect()
 }
 
 /// Builds a scheme by name.
 pub fn build(name: &str, opts: &SchemeOptions) -> Result<Box<dyn Scheme>> {
-    match name {
-        "softcast" => Ok(Box::new(crate::softcast::SoftCast)),
-        "deepjscc" => Ok(Box::new(crate::deepjscc::DeepJsccScheme::new(
-            crate::deepjscc::weights_dir(opts.weights.as_deref()),
-            &opts.device,
-        )?)),
-        n if crate::separation::Separation::is_separation(n) => Ok(Box::new(
-            crate::separation::Separation::from_name(n, opts.mcs.as_deref())?,
-        )),
-        _ => Err(CoreError::UnknownName {
+    let t = table();
+    match t.iter().find(|r| r.name == name) {
+        Some(r) => (r.build)(name, opts),
+        None => Err(CoreError::UnknownName {
             kind: "scheme",
             name: name.into(),
-            known: available()
-                .iter()
-                .map(|s| s.name)
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: t.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_every_row_builds_or_says_why() {
+        let t = table();
+        let mut names: Vec<&str> = t.iter().map(|r| r.name.as_str()).collect();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n, "duplicate scheme names");
+        for r in &t {
+            assert!(!r.modalities.is_empty() && !r.description.is_empty(), "{}", r.name);
+            // Constructors that need no weights build; the others name what is missing.
+            if let Err(e) = (r.build)(&r.name, &SchemeOptions::default()) {
+                assert!(r.name == "deepjscc", "{}: {e}", r.name);
+            }
+        }
+        assert!(build("nope", &SchemeOptions::default()).is_err());
+    }
+
+    #[test]
+    fn unknown_params_name_the_scheme_and_the_key() {
+        let mut o = SchemeOptions::default();
+        semcom_core::params::parse_key_values("levels=5", &mut o.params).unwrap();
+        for name in ["softcast", "jpeg+ldpc", "h264+ldpc", "uncoded"] {
+            let e = build(name, &o).err().unwrap().to_string();
+            assert!(e.contains(name) && e.contains("levels"), "{e}");
+        }
     }
 }

@@ -13,7 +13,9 @@
 //!        ─► decoded iff R_max ≤ Σ_i log2(1 + |h_i|²/N0_i) of the received block
 //! ```
 //!
-//! **Budget matching.** Under a k/n budget the scheme uses exactly k = ⌊(k/n)·n⌋ channel
+//! **Budget matching.** Under a bit-rate budget B (`--bpp`) the scheme uses the most channel
+//! uses k whose block carries at most ⌊B·H·W⌋ − 72 (side) bits, so the measured BPP (payload +
+//! side) is ≤ B, and reports k. Under a k/n budget the scheme uses exactly k = ⌊(k/n)·n⌋ channel
 //! uses: G = k·Qm coded bits, the transport block size A = TBS(G·R) of TS 38.214 §5.1.3.2
 //! (`NrConfig::for_channel`), and the codec's rate control picks the largest stream with
 //! ≤ ⌊A/8⌋ bytes; the TB is padded with zeros. **Accounting.** `payload_bits` is the block the
@@ -35,11 +37,10 @@ pub mod link;
 use crate::separation::bits::Side;
 pub use crate::separation::link::{block_mutual_information, BlockCoding};
 use semcom_codecs::{codec_by_name, with_channels, CodecError, ImageCodec, RateTarget};
-use semcom_core::chain::SourceMeta;
 use semcom_core::rng::SemRng;
 use semcom_core::{
-    Budget, CoreError, Decoded, Encoded, Image, LinkInfo, Payload, Received, Result, Scheme,
-    SideInfo,
+    Budget, CoreError, DecodeFailure, Image, ImageDecoded, ImageEncoded, ImageScheme, LinkInfo,
+    Payload, Received, Result, SideInfo, ViewMeta,
 };
 use semcom_ldpc::{DecoderConfig, Mcs};
 
@@ -175,9 +176,52 @@ impl Separation {
         c.is_some_and(|c| codecs().contains(&c))
     }
 
+    /// The same scheme with other LDPC decoder settings (no effect on `@capacity`).
+    pub fn with_decoder(mut self, d: DecoderConfig) -> Self {
+        if let ChannelCoding::Ldpc { decoder, .. } = &mut self.coding {
+            *decoder = d;
+        }
+        self
+    }
+
     /// The MCS used at `snr_db` (fixed, or the adaptive choice).
     pub fn mcs_for(&self, snr_db: f64) -> Option<Mcs> {
         self.coding.mcs_for(snr_db)
+    }
+
+    /// Channel uses under a bit-rate budget of `bits` (= ⌊B·pixels⌋): the most k whose block
+    /// carries at most `bits − side` payload bits (TBS A, or R_max for the capacity variant),
+    /// so the measured BPP (payload + side) stays ≤ B; the source coder then fills the block.
+    fn uses_for_bits(&self, bits: u64, snr_db: f64) -> Result<usize> {
+        const MAX_USES: usize = 1 << 28;
+        let limit = bits.saturating_sub(Side::BITS);
+        let fits = |k: usize| {
+            BlockCoding::for_block(&self.coding, k, snr_db)
+                .map(|b| b.payload_bits() <= limit)
+                .ok()
+        };
+        // Doubling, then bisection on the largest k whose block fits (blocks too small for a
+        // transport block count as fitting while searching, never as the answer).
+        let mut hi = 16;
+        while hi < MAX_USES && fits(hi) != Some(false) {
+            hi *= 2;
+        }
+        let mut lo = hi / 2;
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if fits(mid) == Some(false) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        match fits(lo) {
+            Some(true) => Ok(lo),
+            _ => Err(scheme_err(
+                &self.name,
+                format!("{bits} bits do not carry the side information and one transport block"),
+            )),
+        }
     }
 
     /// Encodes the source at most `max_bytes` bytes; an empty stream when nothing fits.
@@ -190,16 +234,16 @@ impl Separation {
     }
 
     /// Source-decodes a stream to the receiver's image, or `None` (fallback).
-    fn reconstruct(&self, stream: &[u8], meta: &SourceMeta) -> Option<Image> {
+    fn reconstruct(&self, stream: &[u8], meta: &ViewMeta) -> Option<Image> {
         if stream.is_empty() {
             return None;
         }
         let img = with_channels(self.codec.decode(stream).ok()?, meta.channels);
-        (SourceMeta::of(&img) == *meta).then_some(img)
+        (ViewMeta::of(&img) == *meta).then_some(img)
     }
 }
 
-impl Scheme for Separation {
+impl ImageScheme for Separation {
     fn name(&self) -> &str {
         &self.name
     }
@@ -210,8 +254,11 @@ impl Scheme for Separation {
         budget: &Budget,
         link: &LinkInfo,
         _rng: &mut SemRng,
-    ) -> Result<Encoded> {
-        let k = budget.channel_uses_for_scheme(src.samples(), &self.name)?;
+    ) -> Result<ImageEncoded> {
+        let k = match budget.max_source_bits(src.pixels()) {
+            Some(bits) => self.uses_for_bits(bits, link.snr_db)?,
+            None => budget.channel_uses_for_scheme(src.samples(), &self.name)?,
+        };
         if k == 0 {
             return Err(CoreError::InvalidBudget(format!(
                 "{}: zero channel uses",
@@ -231,13 +278,14 @@ impl Scheme for Separation {
         if let BlockCoding::Capacity { .. } = block {
             bytes.extend_from_slice(&stream); // genie: carried, counted as payload (see module doc)
         }
-        Ok(Encoded {
+        Ok(ImageEncoded {
             payload: Payload::Symbols(x),
             side: SideInfo {
                 bytes,
                 bits: Side::BITS,
             },
             payload_bits: block.payload_bits(),
+            stream_bytes: Some(stream.len() as u64),
         })
     }
 
@@ -245,9 +293,9 @@ impl Scheme for Separation {
         &self,
         rx: &Received,
         side: &SideInfo,
-        meta: &SourceMeta,
+        meta: &ViewMeta,
         link: &LinkInfo,
-    ) -> Result<Decoded> {
+    ) -> Result<ImageDecoded> {
         let s = Side::from_bytes(&side.bytes)
             .ok_or_else(|| CoreError::Payload("bad side information".into()))?;
         let Received::Symbols { y, csi, noise_var } = rx else {
@@ -258,43 +306,69 @@ impl Scheme for Separation {
         };
         let block = BlockCoding::from_index(s.mcs, y.len(), link.snr_db, self.coding.decoder())?;
         let genie = side.bytes.get(Side::BYTES..).unwrap_or(&[]);
-        let img = block
-            .receive(y, csi, noise_var, s.scale, s.len as usize, genie)?
-            .and_then(|stream| self.reconstruct(&stream, meta));
-        Ok(match img {
-            Some(image) => Decoded {
-                image,
-                decode_ok: true,
-            },
-            None => Decoded {
-                image: meta.fallback()?,
-                decode_ok: false,
-            },
-        })
+        if s.len == 0 {
+            return ImageDecoded::fallback(meta, DecodeFailure::DidNotFit);
+        }
+        let Some(stream) = block.receive(y, csi, noise_var, s.scale, s.len as usize, genie)? else {
+            return ImageDecoded::fallback(meta, DecodeFailure::Channel);
+        };
+        match self.reconstruct(&stream, meta) {
+            Some(image) => Ok(ImageDecoded::ok(image)),
+            None => ImageDecoded::fallback(meta, DecodeFailure::Source),
+        }
     }
 }
 
-/// Registry entries of the separation schemes of this build.
-pub fn scheme_infos() -> Vec<crate::registry::SchemeInfo> {
+/// Parameters of the separation schemes (`--param decoder=nms16,max_iter=10`).
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SeparationParams {
+    /// LDPC decoder: `nms[:α]` (default `nms:0.75`), `nms16[:α]`, `oms[:β]`, `bp`.
+    pub decoder: Option<String>,
+    /// Maximum LDPC iterations (default 20).
+    pub max_iter: Option<usize>,
+}
+
+impl SeparationParams {
+    /// The decoder settings these parameters select.
+    pub fn decoder_config(&self, scheme: &str) -> Result<DecoderConfig> {
+        let mut d = DecoderConfig::default();
+        if let Some(k) = &self.decoder {
+            d.kind = k.parse().map_err(|e| scheme_err(scheme, e))?;
+        }
+        if let Some(n) = self.max_iter {
+            if !(1..=1000).contains(&n) {
+                return Err(scheme_err(scheme, format!("max_iter = {n} must be in 1..=1000")));
+            }
+            d.max_iter = n;
+        }
+        Ok(d)
+    }
+}
+
+/// Registry rows: `<codec>+ldpc` and `<codec>@capacity` for every image codec of the build.
+pub fn rows() -> Vec<crate::registry::SchemeRow> {
+    let build: crate::registry::Constructor = |name, o| {
+        let p: SeparationParams = o.params(name)?;
+        let s = Separation::from_name(name, o.mcs.as_deref())?;
+        let decoder = p.decoder_config(name)?;
+        Ok(Box::new(semcom_core::PerView(s.with_decoder(decoder))))
+    };
     let mut v = Vec::new();
     for c in codecs() {
-        let (ldpc, cap): (&'static str, &'static str) = match c {
-            "jpeg" => ("jpeg+ldpc", "jpeg@capacity"),
-            "jpeg2000" => ("jpeg2000+ldpc", "jpeg2000@capacity"),
-            "webp" => ("webp+ldpc", "webp@capacity"),
-            "avif" => ("avif+ldpc", "avif@capacity"),
-            "hevc" => ("hevc+ldpc", "hevc@capacity"),
-            _ => continue,
-        };
-        v.push(crate::registry::SchemeInfo {
-            name: ldpc,
+        v.push(crate::registry::SchemeRow {
+            name: format!("{c}+ldpc"),
+            modalities: crate::registry::ANY_SOURCE,
             description: "separation: codec at the TB size + 5G NR LDPC + Gray QAM (MCS from --mcs, or adaptive)",
             in_demo: c == "jpeg",
+            build,
         });
-        v.push(crate::registry::SchemeInfo {
-            name: cap,
+        v.push(crate::registry::SchemeRow {
+            name: format!("{c}@capacity"),
+            modalities: crate::registry::ANY_SOURCE,
             description: "separation bound: codec at R_max = k·log2(1+SNR) bits over an ideal capacity-achieving code",
             in_demo: c == "jpeg",
+            build,
         });
     }
     v

@@ -12,12 +12,26 @@
 //! The side information (plane means, grid, chunk energy codes) is counted in the accounting.
 
 use crate::transform::{rgb_to_ycbcr, ycbcr_to_rgb, Dct2d};
-use semcom_core::chain::{complex_to_reals, reals_to_complex, SourceMeta};
+use semcom_core::chain::{complex_to_reals, reals_to_complex};
 use semcom_core::rng::SemRng;
 use semcom_core::{
-    Budget, CoreError, Decoded, Encoded, Image, LinkInfo, Payload, Received, Result, Scheme,
-    SideInfo,
+    Budget, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, LinkInfo, Payload,
+    Received, Result, SideInfo, ViewMeta,
 };
+
+/// Registry row: `softcast` (no parameters).
+pub fn rows() -> Vec<crate::registry::SchemeRow> {
+    vec![crate::registry::SchemeRow {
+        name: "softcast".into(),
+        modalities: crate::registry::ANY_SOURCE,
+        description: "linear analog JSCC: DCT chunks, power allocation, LLSE decoding (Jakubczak & Katabi 2011)",
+        in_demo: true,
+        build: |name, o| {
+            o.params::<semcom_core::params::NoParams>(name)?;
+            Ok(Box::new(semcom_core::PerView(SoftCast)))
+        },
+    }]
+}
 
 /// Step of the chunk-energy code in log2 units (0.25 → 0.75 dB).
 const LOG_STEP: f32 = 0.25;
@@ -132,7 +146,7 @@ fn side_bytes(means: &[u16], layout: &Layout, codes: &[u8]) -> Vec<u8> {
     b
 }
 
-impl Scheme for SoftCast {
+impl ImageScheme for SoftCast {
     fn name(&self) -> &str {
         "softcast"
     }
@@ -143,7 +157,7 @@ impl Scheme for SoftCast {
         budget: &Budget,
         _link: &LinkInfo,
         _rng: &mut SemRng,
-    ) -> Result<Encoded> {
+    ) -> Result<ImageEncoded> {
         let k = budget.max_channel_uses(src.samples()).ok_or_else(|| {
             CoreError::InvalidBudget(
                 "softcast is an analog scheme: give a k/n budget (--cbr), not a BPP".into(),
@@ -190,10 +204,11 @@ impl Scheme for SoftCast {
             .zip(&p.gain_lambda)
             .map(|(&j, &(g, _))| g * coef[j])
             .collect();
-        Ok(Encoded {
+        Ok(ImageEncoded {
             payload: Payload::Symbols(reals_to_complex(&reals)),
             side: SideInfo::from_bytes(side_bytes(&means, &layout, &codes)),
             payload_bits: 0,
+            stream_bytes: None,
         })
     }
 
@@ -201,9 +216,9 @@ impl Scheme for SoftCast {
         &self,
         rx: &Received,
         side: &SideInfo,
-        meta: &SourceMeta,
+        meta: &ViewMeta,
         _link: &LinkInfo,
-    ) -> Result<Decoded> {
+    ) -> Result<ImageDecoded> {
         let Received::Symbols { y, csi, noise_var } = rx else {
             return Err(CoreError::Payload(
                 "softcast expects complex symbols".into(),
@@ -283,10 +298,7 @@ impl Scheme for SoftCast {
                 0.5
             };
         }
-        Ok(Decoded {
-            image: Image::from_planar(w, h, ch, coef)?,
-            decode_ok: true,
-        })
+        Ok(ImageDecoded::ok(Image::from_planar(w, h, ch, coef)?))
     }
 }
 
@@ -295,7 +307,7 @@ mod tests {
     use super::*;
     use semcom_core::chain::Link;
     use semcom_core::testcard::test_card;
-    use semcom_core::{run_chain, Ratio};
+    use semcom_core::{run_image, Ratio};
 
     fn mse(a: &Image, b: &Image) -> f64 {
         a.data()
@@ -314,7 +326,7 @@ mod tests {
             snr_db,
             seed: 3,
         };
-        run_chain(&SoftCast, img, b, &link).unwrap()
+        run_image(&SoftCast, img, b, &link).unwrap()
     }
 
     #[test]
@@ -335,14 +347,14 @@ mod tests {
             let out = send(&img, &b, snr);
             assert_eq!(out.accounting.channel_uses, (64 * 48 * 3 / 6) as u64);
             assert!(out.accounting.side_bits > 0);
-            let m = mse(&img, &out.reconstruction);
+            let m = mse(&img, &out.reconstruction());
             assert!(m > last, "MSE should grow as SNR falls: {m} after {last}");
             last = m;
         }
         // At 30 dB the reconstruction is much better than the mean image.
         let out = send(&img, &b, 30.0);
         let flat = Image::filled(64, 48, 3, 0.5).unwrap();
-        assert!(mse(&img, &out.reconstruction) < 0.3 * mse(&img, &flat));
+        assert!(mse(&img, &out.reconstruction()) < 0.3 * mse(&img, &flat));
     }
 
     #[test]
@@ -350,7 +362,7 @@ mod tests {
         let img = test_card(32, 32);
         let ch = semcom_channel::by_name("awgn", &Default::default()).unwrap();
         let b = Budget::cbr(Ratio::new(1, 2).unwrap()).unwrap();
-        let out = run_chain(
+        let out = run_image(
             &SoftCast,
             &img,
             &b,
@@ -361,12 +373,12 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(mse(&img, &out.reconstruction) < 1e-6);
+        assert!(mse(&img, &out.reconstruction()) < 1e-6);
     }
 
     #[test]
     fn corrupt_side_info_is_an_error() {
-        let meta = SourceMeta {
+        let meta = ViewMeta {
             width: 32,
             height: 32,
             channels: 3,

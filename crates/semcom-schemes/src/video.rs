@@ -28,12 +28,51 @@ use semcom_codecs::h264::{FrameDecoder, H264};
 use semcom_codecs::CodecError;
 use semcom_core::rng::SemRng;
 use semcom_core::{
-    Budget, ClipMeta, CoreError, DecodedClip, EncodedClip, Image, LinkInfo, Payload, Received,
-    Result, SideInfo, VideoScheme,
+    Budget, CoreError, DecodeFailure, Decoded, Encoded, Image, LinkInfo, Modality, Payload,
+    Received, Result, Scheme, SideInfo, Source, SourceKind, SourceMeta,
 };
 
 /// The video separation schemes.
 pub const NAMES: [&str; 2] = ["h264+ldpc", "h264@capacity"];
+
+/// Parameters of the video separation schemes (`--param intra_period=10`).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VideoParams {
+    /// Distance between H.264 IDR frames (0 = only the first frame is intra).
+    pub intra_period: u32,
+}
+
+impl Default for VideoParams {
+    fn default() -> Self {
+        Self { intra_period: 10 }
+    }
+}
+
+/// Registry rows: `h264+ldpc`, `h264@capacity` (clips only).
+pub fn rows() -> Vec<crate::registry::SchemeRow> {
+    NAMES
+        .iter()
+        .map(|&n| crate::registry::SchemeRow {
+            name: n.into(),
+            modalities: &[Modality::Clip],
+            description: if n.ends_with("+ldpc") {
+                "video separation: H.264 over 5G NR LDPC + QAM, one transport block per frame slot, frame-copy concealment"
+            } else {
+                "video separation bound: H.264 over an ideal capacity-achieving code, one block per frame slot"
+            },
+            in_demo: false,
+            build: |name, o| {
+                let p: VideoParams = o.params(name)?;
+                Ok(Box::new(VideoSeparation::from_name(
+                    name,
+                    o.mcs.as_deref(),
+                    p.intra_period,
+                )?))
+            },
+        })
+        .collect()
+}
 
 /// Side-information layout (bytes): header = MCS index (1) + stream length (4, LE); then one
 /// f32 amplitude scale per slot (4, LE) and one access-unit length per frame (3, LE).
@@ -46,7 +85,7 @@ const FRAME_LEN_BYTES: usize = 3;
 pub struct VideoSeparation {
     name: String,
     coding: ChannelCoding,
-    codec: H264,
+    intra_period: u32,
 }
 
 /// Per-frame access-unit lengths must fit [`FRAME_LEN_BYTES`].
@@ -54,8 +93,8 @@ const MAX_FRAME_BYTES: usize = (1 << (8 * FRAME_LEN_BYTES)) - 1;
 
 impl VideoSeparation {
     /// `h264+ldpc` (MCS name, or adaptive when `None`) or `h264@capacity`, with the H.264
-    /// frame rate and IDR period.
-    pub fn from_name(name: &str, mcs: Option<&str>, fps: f32, intra_period: u32) -> Result<Self> {
+    /// IDR period (the frame rate is the clip's).
+    pub fn from_name(name: &str, mcs: Option<&str>, intra_period: u32) -> Result<Self> {
         let coding = match ChannelCoding::from_scheme_name(name, mcs)? {
             Some(("h264", coding)) => coding,
             _ => {
@@ -65,13 +104,10 @@ impl VideoSeparation {
                 ))
             }
         };
-        if !(fps.is_finite() && fps > 0.0) {
-            return Err(scheme_err(name, format!("frame rate {fps}")));
-        }
         Ok(Self {
             name: name.into(),
             coding,
-            codec: H264 { fps, intra_period },
+            intra_period,
         })
     }
 
@@ -93,38 +129,49 @@ fn slot_len(total: usize, cap: usize, i: usize) -> usize {
     total.saturating_sub(i * cap).min(cap)
 }
 
-impl VideoScheme for VideoSeparation {
+impl Scheme for VideoSeparation {
     fn name(&self) -> &str {
         &self.name
     }
 
+    fn accepts(&self, modality: Modality) -> bool {
+        modality == Modality::Clip
+    }
+
     fn encode(
         &self,
-        clip: &[Image],
+        src: &Source,
         budget: &Budget,
         link: &LinkInfo,
         _rng: &mut SemRng,
-    ) -> Result<EncodedClip> {
-        let meta = ClipMeta::of(clip)?;
+    ) -> Result<Encoded> {
+        let SourceKind::Clip { fps } = src.kind() else {
+            return Err(scheme_err(&self.name, "needs a clip"));
+        };
+        let codec = H264 {
+            fps,
+            intra_period: self.intra_period,
+        };
+        let clip = src.views();
+        let meta = src.meta();
         let k = budget.channel_uses_for_scheme(meta.samples(), &self.name)?;
-        let k_f = k / meta.frames;
+        let k_f = k / meta.views;
         if k_f == 0 {
             return Err(CoreError::InvalidBudget(format!(
                 "{}: {k} channel uses for {} frames",
                 budget.label(),
-                meta.frames
+                meta.views
             )));
         }
         let block = BlockCoding::for_block(&self.coding, k_f, link.snr_db)
             .map_err(|e| scheme_err(&self.name, e))?;
         let cap = block.capacity_bytes();
-        let (stream, frame_bytes) = match self.codec.encode_clip_max_bytes(clip, cap * meta.frames)
-        {
+        let (stream, frame_bytes) = match codec.encode_clip_max_bytes(clip, cap * meta.views) {
             Ok(c) => (c.bytes, c.frame_bytes),
-            Err(CodecError::BudgetTooSmall { .. }) => (Vec::new(), vec![0; meta.frames]),
+            Err(CodecError::BudgetTooSmall { .. }) => (Vec::new(), vec![0; meta.views]),
             Err(e) => return Err(scheme_err(&self.name, e)),
         };
-        if frame_bytes.len() != meta.frames || frame_bytes.iter().any(|&n| n > MAX_FRAME_BYTES) {
+        if frame_bytes.len() != meta.views || frame_bytes.iter().any(|&n| n > MAX_FRAME_BYTES) {
             return Err(scheme_err(
                 &self.name,
                 "H.264 access units do not match the frames",
@@ -132,8 +179,8 @@ impl VideoScheme for VideoSeparation {
         }
         let mut side = vec![block.index()];
         side.extend_from_slice(&(stream.len() as u32).to_le_bytes());
-        let mut blocks = Vec::with_capacity(meta.frames);
-        for i in 0..meta.frames {
+        let mut blocks = Vec::with_capacity(meta.views);
+        for i in 0..meta.views {
             let off = (i * cap).min(stream.len());
             let (x, scale) = block.transmit(&stream[off..off + slot_len(stream.len(), cap, i)])?;
             side.extend_from_slice(&scale.to_le_bytes());
@@ -145,12 +192,13 @@ impl VideoScheme for VideoSeparation {
         if let BlockCoding::Capacity { .. } = block {
             side.extend_from_slice(&stream); // genie, counted as payload (see `separation`)
         }
-        Ok(EncodedClip {
-            payload_bits: block.payload_bits() * meta.frames as u64,
+        Ok(Encoded {
+            payload_bits: block.payload_bits() * meta.views as u64,
+            stream_bytes: Some(stream.len() as u64),
             blocks,
             side: SideInfo {
                 bytes: side,
-                bits: Self::side_bits(meta.frames),
+                bits: Self::side_bits(meta.views),
             },
         })
     }
@@ -159,10 +207,11 @@ impl VideoScheme for VideoSeparation {
         &self,
         rx: &[Received],
         side: &SideInfo,
-        meta: &ClipMeta,
+        meta: &SourceMeta,
         link: &LinkInfo,
-    ) -> Result<DecodedClip> {
-        let f = meta.frames;
+    ) -> Result<Decoded> {
+        let f = meta.views;
+        let v = meta.view;
         let bad = |m: &str| CoreError::Payload(format!("{}: {m}", self.name));
         if rx.len() != f {
             return Err(bad("one received block per frame slot expected"));
@@ -225,7 +274,7 @@ impl VideoScheme for VideoSeparation {
             }
         }
         // Source decoding, frame by frame, with frame-copy concealment.
-        let mut dec = FrameDecoder::new(meta.channels, Some((meta.width, meta.height)))
+        let mut dec = FrameDecoder::new(v.channels, Some((v.width, v.height)))
             .map_err(|e| scheme_err(&self.name, e))?;
         let mut frames: Vec<Image> = Vec::with_capacity(f);
         let mut frame_ok = Vec::with_capacity(f);
@@ -241,16 +290,27 @@ impl VideoScheme for VideoSeparation {
             };
             off += n;
             let pic = pic.filter(|p| {
-                (p.width(), p.height(), p.channels()) == (meta.width, meta.height, meta.channels)
+                (p.width(), p.height(), p.channels()) == (v.width, v.height, v.channels)
             });
             frame_ok.push(pic.is_some());
             frames.push(match (pic, frames.last()) {
                 (Some(p), _) => p,
                 (None, Some(prev)) => prev.clone(),
-                (None, None) => meta.fallback_frame()?,
+                (None, None) => v.fallback()?,
             });
         }
-        Ok(DecodedClip { frames, frame_ok })
+        let failure = if total == 0 {
+            Some(DecodeFailure::DidNotFit)
+        } else if slot_ok.iter().any(|&ok| !ok) {
+            Some(DecodeFailure::Channel)
+        } else {
+            frame_ok.iter().any(|&ok| !ok).then_some(DecodeFailure::Source)
+        };
+        Ok(Decoded {
+            views: frames,
+            view_ok: frame_ok,
+            failure,
+        })
     }
 }
 

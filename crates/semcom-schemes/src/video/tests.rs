@@ -7,7 +7,7 @@ use semcom_channel::capacity::max_source_bits;
 use semcom_channel::{by_name, ChannelParams};
 use semcom_core::chain::Link;
 use semcom_core::testcard::test_clip;
-use semcom_core::{run_video_chain, Complex32, Ratio, VideoOutcome};
+use semcom_core::{run_chain, Complex32, Outcome, Ratio};
 
 const W: usize = 96;
 const H: usize = 64;
@@ -17,18 +17,22 @@ fn clip() -> Vec<Image> {
     test_clip(W, H, F).iter().map(Image::to_luma).collect()
 }
 
+fn source(frames: Vec<Image>) -> Source {
+    Source::clip(frames, 10.0).unwrap()
+}
+
 fn budget() -> Budget {
     Budget::cbr(Ratio::new(1, 4).unwrap()).unwrap()
 }
 
-fn run(scheme: &VideoSeparation, channel: &str, snr_db: f64, seed: u64) -> VideoOutcome {
+fn run(scheme: &VideoSeparation, channel: &str, snr_db: f64, seed: u64) -> Outcome {
     let ch = by_name(channel, &ChannelParams::default()).unwrap();
     let link = Link {
         channel: &*ch,
         snr_db,
         seed,
     };
-    run_video_chain(scheme, &clip(), &budget(), &link).unwrap()
+    run_chain(scheme, &source(clip()), &budget(), &link).unwrap()
 }
 
 fn psnr(a: &Image, b: &Image) -> f64 {
@@ -36,13 +40,13 @@ fn psnr(a: &Image, b: &Image) -> f64 {
 }
 
 fn h264_ldpc() -> VideoSeparation {
-    VideoSeparation::from_name("h264+ldpc", Some("16qam-2/3"), 10.0, 6).unwrap()
+    VideoSeparation::from_name("h264+ldpc", Some("16qam-2/3"), 6).unwrap()
 }
 
 #[test]
 fn clean_above_the_waterfall_and_budget_filled() {
     let out = run(&h264_ldpc(), "awgn", 20.0, 1);
-    assert!(out.accounting.decode_ok, "{:?}", out.frame_ok);
+    assert!(out.accounting.decode_ok, "{:?}", out.view_ok);
     let sent = VideoSeparation::stream_bytes(&out.side).unwrap();
     let k = budget().max_channel_uses(F * W * H).unwrap();
     let k_f = k / F;
@@ -56,7 +60,7 @@ fn clean_above_the_waterfall_and_budget_filled() {
     let src = clip();
     let mean = src
         .iter()
-        .zip(&out.frames)
+        .zip(&out.views)
         .map(|(a, b)| psnr(a, b))
         .sum::<f64>()
         / F as f64;
@@ -70,7 +74,7 @@ fn clean_above_the_waterfall_and_budget_filled() {
         .encode_clip_max_bytes(&src, F * (tbs as usize / 8))
         .unwrap();
     let dec = codec.decode_clip(&direct.bytes, 1, Some((W, H))).unwrap();
-    assert_eq!(dec, out.frames);
+    assert_eq!(dec, out.views);
     assert_eq!(sent, direct.bytes.len());
     // A budget below OpenH264's smallest stream sends nothing (reported as 0 bytes).
     let ch = by_name("awgn", &ChannelParams::default()).unwrap();
@@ -80,42 +84,42 @@ fn clean_above_the_waterfall_and_budget_filled() {
         seed: 1,
     };
     let tiny = Budget::cbr(Ratio::new(1, 64).unwrap()).unwrap();
-    let none = run_video_chain(&h264_ldpc(), &src, &tiny, &link).unwrap();
+    let none = run_chain(&h264_ldpc(), &source(src), &tiny, &link).unwrap();
     assert_eq!(VideoSeparation::stream_bytes(&none.side), Some(0));
-    assert!(none.frame_ok.iter().all(|ok| !ok));
+    assert!(none.view_ok.iter().all(|ok| !ok));
 }
 
 #[test]
 fn every_frame_lost_below_the_waterfall() {
     let out = run(&h264_ldpc(), "awgn", 0.0, 1);
-    assert!(out.frame_ok.iter().all(|ok| !ok));
+    assert!(out.view_ok.iter().all(|ok| !ok));
     assert!(!out.accounting.decode_ok);
-    let grey = ClipMeta::of(&clip()).unwrap().fallback_frame().unwrap();
-    assert!(out.frames.iter().all(|f| *f == grey));
+    let grey = source(clip()).meta().view.fallback().unwrap();
+    assert!(out.views.iter().all(|f| *f == grey));
 }
 
 #[test]
 fn block_fading_losses_are_concealed_by_frame_copy() {
     let out = run(&h264_ldpc(), "rayleigh-block", 15.0, 4);
-    let lost = out.frame_ok.iter().filter(|ok| !**ok).count();
+    let lost = out.view_ok.iter().filter(|ok| !**ok).count();
     assert!(lost > 0 && lost < F, "lost {lost} of {F} frames");
     for i in 1..F {
-        if !out.frame_ok[i] {
-            assert_eq!(out.frames[i], out.frames[i - 1], "frame {i} is not a copy");
+        if !out.view_ok[i] {
+            assert_eq!(out.views[i], out.views[i - 1], "frame {i} is not a copy");
         }
     }
     // Intact frames that follow an intact IDR frame are real pictures, not copies.
     let src = clip();
     let best = (0..F)
-        .filter(|&i| out.frame_ok[i])
-        .map(|i| psnr(&src[i], &out.frames[i]))
+        .filter(|&i| out.view_ok[i])
+        .map(|i| psnr(&src[i], &out.views[i]))
         .fold(0.0, f64::max);
     assert!(best > 25.0, "best intact frame {best:.2} dB");
 }
 
 #[test]
 fn capacity_variant_carries_r_max_per_slot() {
-    let s = VideoSeparation::from_name("h264@capacity", None, 10.0, 0).unwrap();
+    let s = VideoSeparation::from_name("h264@capacity", None, 0).unwrap();
     let out = run(&s, "awgn", 10.0, 2);
     assert!(out.accounting.decode_ok);
     let k = budget().max_channel_uses(F * W * H).unwrap();
@@ -127,7 +131,7 @@ fn capacity_variant_carries_r_max_per_slot() {
 #[test]
 fn malformed_receiver_inputs_are_errors_not_panics() {
     let s = h264_ldpc();
-    let meta = ClipMeta::of(&clip()).unwrap();
+    let meta = source(clip()).meta();
     let link = LinkInfo {
         channel: "awgn".into(),
         snr_db: 10.0,
@@ -167,7 +171,16 @@ fn malformed_receiver_inputs_are_errors_not_panics() {
         let side: Vec<u8> = (0..5 + 7 * F).map(|_| rng.random()).collect();
         let _ = s.decode(&rxs, &SideInfo::from_bytes(side), &meta, &link);
     }
-    assert!(VideoSeparation::from_name("mpeg2+ldpc", None, 10.0, 0).is_err());
-    assert!(VideoSeparation::from_name("h264+ldpc", Some("99qam"), 10.0, 0).is_err());
-    assert!(VideoSeparation::from_name("h264+ldpc", None, 0.0, 0).is_err());
+    assert!(VideoSeparation::from_name("mpeg2+ldpc", None, 0).is_err());
+    assert!(VideoSeparation::from_name("h264+ldpc", Some("99qam"), 0).is_err());
+    // Only clips: a still or a stereo pair is refused by the chain with the scheme named.
+    let ch = by_name("awgn", &ChannelParams::default()).unwrap();
+    let link = Link {
+        channel: &*ch,
+        snr_db: 10.0,
+        seed: 0,
+    };
+    let still = Source::still(clip()[0].clone());
+    let e = run_chain(&s, &still, &budget(), &link).unwrap_err().to_string();
+    assert!(e.contains("h264+ldpc") && e.contains("still"), "{e}");
 }
