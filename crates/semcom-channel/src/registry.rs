@@ -84,6 +84,40 @@ impl ChannelParams {
     }
 }
 
+/// The parameters channel `name` reads (see the module table); `None` for an unknown name.
+pub fn param_keys(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "awgn" => &[],
+        "rayleigh-fast" => &["equalizer"],
+        "rayleigh-block" => &["equalizer", "block_len"],
+        "bsc" => &["p"],
+        "bec" => &["eps"],
+        "ds2c2" => &["pe", "block_bytes"],
+        "gilbert-elliott" => &["p_gb", "p_bg", "loss_good", "loss_bad", "packet_len"],
+        _ => return None,
+    })
+}
+
+/// Typed parameters of channel `name` from a table (`--channel-param pe=0.16,block_bytes=100`):
+/// a key the channel does not read is an error naming the channel and the key.
+pub fn params_from_table(name: &str, table: &semcom_core::params::ParamTable) -> Result<ChannelParams> {
+    let keys = param_keys(name).ok_or_else(|| CoreError::UnknownName {
+        kind: "channel",
+        name: name.into(),
+        known: CHANNEL_NAMES.join(", "),
+    })?;
+    if let Some(k) = table.keys().find(|k| !keys.contains(&k.as_str())) {
+        return Err(CoreError::Config {
+            field: format!("channel '{name}' params"),
+            msg: format!(
+                "unknown parameter '{k}' (known: {})",
+                if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
+            ),
+        });
+    }
+    semcom_core::params::parse_params("channel", name, table)
+}
+
 /// Builds a channel model from its name (see the module table).
 pub fn by_name(name: &str, params: &ChannelParams) -> Result<Box<dyn ChannelModel>> {
     let p = params;
@@ -120,6 +154,23 @@ pub fn by_name(name: &str, params: &ChannelParams) -> Result<Box<dyn ChannelMode
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn channel_params_are_typed_per_channel() {
+        let mut t = semcom_core::params::ParamTable::new();
+        semcom_core::params::parse_key_values("pe=0.16,block_bytes=1056", &mut t).unwrap();
+        let p = params_from_table("ds2c2", &t).unwrap();
+        assert_eq!((p.pe, p.block_bytes), (0.16, 1056));
+        let e = params_from_table("awgn", &t).unwrap_err().to_string();
+        assert!(e.contains("awgn") && e.contains("pe"), "{e}");
+        let mut t = semcom_core::params::ParamTable::new();
+        semcom_core::params::parse_key_values("block_bytes=x", &mut t).unwrap();
+        assert!(params_from_table("ds2c2", &t).is_err());
+        assert!(params_from_table("nope", &t).is_err());
+        for n in CHANNEL_NAMES {
+            assert!(param_keys(n).is_some(), "{n}");
+        }
+    }
 
     #[test]
     fn every_name_builds() {

@@ -35,8 +35,10 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Send one image through one scheme over one link.
     Transmit(cmd::transmit::Args),
-    /// Send a video clip through H.264 + LDPC + QAM (or at capacity); per-frame quality and losses.
+    /// Send a video clip through any clip scheme (H.264 + LDPC + QAM, or an image scheme per frame); per-frame quality and losses.
     Video(cmd::video::Args),
+    /// Send a stereo pair through any scheme; per-view quality.
+    Stereo(cmd::stereo::Args),
     /// Uncoded BER of a modulation over a channel, measured against the closed form.
     BerSim(cmd::ber_sim::Args),
     /// 5G NR LDPC BLER/BER waterfall simulation.
@@ -72,6 +74,7 @@ fn main() {
         Command::Demo(a) => cmd::demo::run(a, &g),
         Command::Transmit(a) => cmd::transmit::run(a, &g),
         Command::Video(a) => cmd::video::run(a, &g),
+        Command::Stereo(a) => cmd::stereo::run(a, &g),
         Command::BerSim(a) => cmd::ber_sim::run(a, &g),
         Command::LdpcSim(a) => cmd::ldpc_sim::run(a, &g),
         Command::Codec(a) => cmd::codec::run(a, &g),

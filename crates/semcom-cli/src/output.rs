@@ -3,28 +3,31 @@
 
 use anyhow::{Context, Result};
 use semcom_core::chain::Link;
-use semcom_core::{run_chain, Accounting, Budget, Image, Ratio};
+use semcom_core::params::{parse_key_values, ParamTable};
+use semcom_core::{run_chain, Accounting, Budget, Image, Outcome, Ratio, Source};
+use semcom_measure::{measure, Measurement, MetricRegistry, References};
 use serde::Serialize;
 
-/// Budget options shared by commands (exactly one of `--cbr` / `--bpp`).
+/// Budget options shared by commands (exactly one of `--kn` / `--bpp`).
 #[derive(clap::Args, Debug, Clone)]
 pub struct BudgetArgs {
-    /// Channel bandwidth ratio k/n (complex channel uses per real source sample, n = 3·H·W), e.g. 1/6.
-    #[arg(long, conflicts_with = "bpp")]
-    pub cbr: Option<Ratio>,
-    /// Source bits per pixel (digital schemes).
+    /// Channel bandwidth ratio k/n (complex channel uses per real source sample, n = V·C·H·W), e.g. 1/6.
+    #[arg(long = "kn", visible_alias = "cbr", conflicts_with = "bpp")]
+    pub kn: Option<Ratio>,
+    /// Bits per pixel (digital schemes: the source coder meets it and the MCS or capacity gives
+    /// the channel uses; analog schemes refuse it).
     #[arg(long)]
     pub bpp: Option<f64>,
 }
 
 impl BudgetArgs {
-    /// The validated budget; `default_cbr` when neither flag is given.
-    pub fn budget(&self, default_cbr: Option<Ratio>) -> Result<Budget> {
-        let b = match (self.cbr, self.bpp, default_cbr) {
+    /// The validated budget; `default_kn` when neither flag is given.
+    pub fn budget(&self, default_kn: Option<Ratio>) -> Result<Budget> {
+        let b = match (self.kn, self.bpp, default_kn) {
             (Some(r), _, _) => Budget::cbr(r)?,
             (None, Some(b), _) => Budget::bpp(b)?,
             (None, None, Some(r)) => Budget::cbr(r)?,
-            (None, None, None) => anyhow::bail!("give a budget: --cbr K/N or --bpp X"),
+            (None, None, None) => anyhow::bail!("give a budget: --kn K/N or --bpp X"),
         };
         Ok(b)
     }
@@ -42,17 +45,50 @@ pub struct SchemeArgs {
     /// Device for neural schemes.
     #[arg(long, default_value = "cpu", value_parser = ["cpu", "cuda"])]
     pub device: String,
+    /// A scheme parameter `key=value` (repeatable, or `a=1,b=2`), e.g. `--param decoder=nms16`.
+    #[arg(long = "param", value_name = "KEY=VALUE")]
+    pub params: Vec<String>,
 }
 
 impl SchemeArgs {
-    /// As registry options.
-    pub fn options(&self) -> semcom_schemes::SchemeOptions {
-        semcom_schemes::SchemeOptions {
+    /// As registry options (the parameters parsed; a malformed one is an error).
+    pub fn options(&self) -> Result<semcom_schemes::SchemeOptions> {
+        Ok(semcom_schemes::SchemeOptions {
             mcs: self.mcs.clone(),
             weights: self.weights.clone(),
             device: self.device.clone(),
-        }
+            params: key_values(&self.params).context("--param")?,
+        })
     }
+}
+
+/// Channel options shared by commands.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ChannelArgs {
+    /// Channel model (`awgn`, `rayleigh-fast`, `rayleigh-block`, `bsc`, `bec`, `ds2c2`, `gilbert-elliott`).
+    #[arg(long, default_value = "awgn")]
+    pub channel: String,
+    /// A channel parameter `key=value` (repeatable, or `a=1,b=2`), e.g. `--channel-param pe=0.16,block_bytes=100`.
+    #[arg(long = "channel-param", value_name = "KEY=VALUE")]
+    pub channel_params: Vec<String>,
+}
+
+impl ChannelArgs {
+    /// The channel model with its typed parameters.
+    pub fn build(&self) -> Result<Box<dyn semcom_core::ChannelModel>> {
+        let t = key_values(&self.channel_params).context("--channel-param")?;
+        let p = semcom_channel::registry::params_from_table(&self.channel, &t)?;
+        Ok(semcom_channel::by_name(&self.channel, &p)?)
+    }
+}
+
+/// Parses repeated `key=value` flags into one table.
+pub fn key_values(items: &[String]) -> Result<ParamTable> {
+    let mut t = ParamTable::new();
+    for kv in items {
+        parse_key_values(kv, &mut t)?;
+    }
+    Ok(t)
 }
 
 /// One measured transmission.
@@ -83,15 +119,22 @@ pub struct Row {
     pub output: Option<String>,
 }
 
-/// Runs one chain and measures the 8-bit reconstruction (what a PNG of it holds).
-pub fn run_one(
+/// The metrics of the transmit/demo rows.
+pub fn row_metrics() -> Vec<String> {
+    vec!["psnr".into(), "ssim".into()]
+}
+
+/// Runs one chain and measures the views with `metrics` on 8-bit values
+/// ([`semcom_measure::measure`], the one measurement path).
+pub fn run_measured(
     scheme: &dyn semcom_core::Scheme,
     channel: &dyn semcom_core::ChannelModel,
-    src: &Image,
+    src: &Source,
     budget: &Budget,
     snr_db: f64,
     seed: u64,
-) -> Result<(Row, Image)> {
+    metrics: &[String],
+) -> Result<(Outcome, Measurement)> {
     let out = run_chain(
         scheme,
         src,
@@ -103,11 +146,27 @@ pub fn run_one(
         },
     )
     .with_context(|| format!("{} over {} at {snr_db} dB", scheme.name(), channel.name()))?;
-    let rec = out.reconstruction.quantize_u8();
-    let src8 = src.clone().quantize_u8();
-    let finite = |v: f64| v.is_finite().then_some(v);
-    let psnr = semcom_metrics::psnr(&src8, &rec, 1.0).ok().and_then(finite);
-    let ssim = semcom_metrics::ssim(&src8, &rec, 1.0).ok();
+    let m = measure(
+        &MetricRegistry::default(),
+        metrics,
+        src,
+        &out.views,
+        &References::default(),
+    )?;
+    Ok((out, m))
+}
+
+/// Runs one image through a chain: the row and the 8-bit reconstruction (what a PNG of it holds).
+pub fn run_one(
+    scheme: &dyn semcom_core::Scheme,
+    channel: &dyn semcom_core::ChannelModel,
+    src: &Image,
+    budget: &Budget,
+    snr_db: f64,
+    seed: u64,
+) -> Result<(Row, Image)> {
+    let source = Source::still(src.clone());
+    let (out, m) = run_measured(scheme, channel, &source, budget, snr_db, seed, &row_metrics())?;
     let a = out.accounting;
     Ok((
         Row {
@@ -117,13 +176,13 @@ pub fn run_one(
             budget: budget.label(),
             k_over_n: a.k_over_n(),
             bpp: a.bpp(),
-            psnr_db: psnr,
-            ssim,
+            psnr_db: m.get("psnr"),
+            ssim: m.get("ssim"),
             decode_ok: a.decode_ok,
             accounting: a,
             output: None,
         },
-        rec,
+        out.views[0].clone().quantize_u8(),
     ))
 }
 

@@ -2,7 +2,7 @@
 //! scheme of this build over a channel at a few SNRs, prints a table and writes the
 //! reconstructions, `results.json`, `results.csv` and a PSNR-vs-SNR plot into the output folder.
 
-use crate::output::{load_or_card, print_table, run_one, Row, SchemeArgs};
+use crate::output::{load_or_card, print_table, run_one, ChannelArgs, Row, SchemeArgs};
 use crate::Global;
 use anyhow::{Context, Result};
 use semcom_core::{Budget, Ratio};
@@ -27,11 +27,10 @@ pub struct Args {
     )]
     pub snr: Vec<f64>,
     /// Channel bandwidth ratio k/n.
-    #[arg(long, default_value = "1/6")]
-    pub cbr: Ratio,
-    /// Channel model.
-    #[arg(long, default_value = "awgn")]
-    pub channel: String,
+    #[arg(long = "kn", visible_alias = "cbr", default_value = "1/6")]
+    pub kn: Ratio,
+    #[command(flatten)]
+    pub channel: ChannelArgs,
     /// Only these schemes (comma separated); default: every scheme of the demo set.
     #[arg(long, value_delimiter = ',')]
     pub schemes: Vec<String>,
@@ -73,15 +72,16 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
         a.schemes.clone()
     };
     let src = load_or_card(a.input.as_deref(), 256, 192)?;
-    let budget = Budget::cbr(a.cbr)?;
-    let channel = semcom_channel::by_name(&a.channel, &Default::default())?;
+    let budget = Budget::cbr(a.kn)?;
+    let channel = a.channel.build()?;
     for &s in &a.snr {
         semcom_core::error::check_snr_db(s)?;
     }
     // Build every scheme first so that a bad name fails before any work.
     let mut schemes = Vec::new();
+    let opts = a.scheme_opts.options()?;
     for n in &names {
-        match semcom_schemes::build(n, &a.scheme_opts.options()) {
+        match semcom_schemes::build(n, &opts) {
             Ok(s) => schemes.push(s),
             Err(e) if a.schemes.is_empty() => eprintln!("semcom: skipping {n}: {e}"),
             Err(e) => return Err(e.into()),
@@ -128,7 +128,7 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             } else {
                 "test-card"
             },
-            a.channel,
+            a.channel.channel,
             budget.label(),
             a.seed
         )],

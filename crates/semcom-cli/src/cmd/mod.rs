@@ -8,6 +8,7 @@ pub mod eval;
 pub mod flow;
 pub mod ldpc_sim;
 pub mod segment;
+pub mod stereo;
 pub mod sweep;
 pub mod train;
 pub mod transmit;

@@ -1,6 +1,6 @@
 //! `semcom transmit`: one image through one scheme over one link.
 
-use crate::output::{load_or_card, print_table, run_one, BudgetArgs, SchemeArgs};
+use crate::output::{load_or_card, print_table, run_one, BudgetArgs, ChannelArgs, SchemeArgs};
 use crate::Global;
 use anyhow::{Context, Result};
 use std::path::PathBuf;
@@ -13,9 +13,8 @@ pub struct Args {
     /// Scheme name (see `semcom demo --list`).
     #[arg(long)]
     pub scheme: String,
-    /// Channel model.
-    #[arg(long, default_value = "awgn")]
-    pub channel: String,
+    #[command(flatten)]
+    pub channel: ChannelArgs,
     /// Es/N0 per complex channel use, dB.
     #[arg(long, allow_negative_numbers = true)]
     pub snr: f64,
@@ -35,8 +34,8 @@ pub struct Args {
 pub fn run(a: &Args, g: &Global) -> Result<()> {
     let src = load_or_card(a.input.as_deref(), 256, 192)?;
     let budget = a.budget.budget(None)?;
-    let scheme = semcom_schemes::build(&a.scheme, &a.scheme_opts.options())?;
-    let channel = semcom_channel::by_name(&a.channel, &Default::default())?;
+    let scheme = semcom_schemes::build(&a.scheme, &a.scheme_opts.options()?)?;
+    let channel = a.channel.build()?;
     let (mut row, rec) = run_one(&*scheme, &*channel, &src, &budget, a.snr, a.seed)?;
     if let Some(out) = &a.output {
         rec.save(out)
@@ -48,8 +47,19 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     } else {
         print_table(std::slice::from_ref(&row));
         if !row.decode_ok {
-            println!("decode failed: the receiver shows the mid-grey fallback image");
+            println!("{}", failure_line(&row.accounting));
         }
     }
     Ok(())
+}
+
+/// Why the receiver shows the fallback, in one line.
+pub fn failure_line(a: &semcom_core::Accounting) -> String {
+    use semcom_core::DecodeFailure as F;
+    let why = match a.failure {
+        Some(F::DidNotFit) => "the coarsest source coding does not fit the budget: nothing was sent",
+        Some(F::Channel) => "the channel code failed (CRC or capacity outage)",
+        Some(F::Source) | None => "the source decoder rejected the received stream",
+    };
+    format!("decode failed: {why}; the receiver shows the mid-grey fallback image")
 }

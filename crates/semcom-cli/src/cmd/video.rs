@@ -1,12 +1,11 @@
-//! `semcom video`: one clip through a video scheme (H.264 + LDPC + QAM, or H.264 at capacity)
+//! `semcom video`: one clip through any scheme that transmits clips (H.264 + LDPC + QAM,
+//! H.264 at capacity, or any image scheme one block per frame: `jpeg2000+ldpc`, `deepjscc`, …)
 //! over one channel at one or more SNRs; per-frame quality and which frames were lost.
 
-use crate::output::{parse_range, write_atomic, BudgetArgs};
+use crate::output::{parse_range, run_measured, write_atomic, BudgetArgs, ChannelArgs, SchemeArgs};
 use crate::Global;
 use anyhow::{bail, Context, Result};
-use semcom_core::chain::Link;
-use semcom_core::{run_video_chain, Accounting, Image, Ratio};
-use semcom_schemes::video::{VideoSeparation, NAMES};
+use semcom_core::{Accounting, Image, Ratio, Source};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -16,32 +15,32 @@ pub struct Args {
     /// Folder of frames (PNG/JPEG/WebP, taken in file-name order); default: a generated
     /// panning test clip (192×128 RGB).
     pub clip: Option<PathBuf>,
-    /// Video scheme: `h264+ldpc` or `h264@capacity`.
+    /// Scheme: `h264+ldpc`, `h264@capacity`, or any image scheme (one block per frame).
     #[arg(long, default_value = "h264+ldpc")]
     pub scheme: String,
-    /// Channel model (`awgn`, `rayleigh-block` = one fade per frame slot, …).
-    #[arg(long, default_value = "awgn")]
-    pub channel: String,
+    /// Channel (`rayleigh-block` = one fade per block: per frame slot, or per frame).
+    #[command(flatten)]
+    pub channel: ChannelArgs,
     /// Es/N0 per complex channel use, dB: one value, a list `0,5,10` or a range `0:20:2`.
     #[arg(long, allow_negative_numbers = true)]
     pub snr: String,
     #[command(flatten)]
     pub budget: BudgetArgs,
-    /// Modulation and coding, e.g. `16qam-2/3` (default: adaptive to the SNR).
-    #[arg(long)]
-    pub mcs: Option<String>,
+    #[command(flatten)]
+    pub scheme_opts: SchemeArgs,
     /// Frames to send.
     #[arg(long, default_value_t = 30)]
     pub frames: usize,
     /// Index of the first frame taken from the folder.
     #[arg(long, default_value_t = 0)]
     pub start: usize,
-    /// Frame rate given to H.264's rate control.
+    /// Frame rate of the clip (H.264's rate control budgets per frame from it).
     #[arg(long, default_value_t = 10.0)]
     pub fps: f32,
-    /// Distance between H.264 IDR frames (0 = only the first frame is intra).
-    #[arg(long, default_value_t = 10)]
-    pub intra_period: u32,
+    /// Distance between H.264 IDR frames, the H.264 schemes' `intra_period` parameter
+    /// (0 = only the first frame is intra; default 10).
+    #[arg(long)]
+    pub intra_period: Option<u32>,
     /// Seed of the run (encoder and channel streams derive from it).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
@@ -74,8 +73,9 @@ pub struct VideoRow {
     pub min_psnr_db: f64,
     /// Mean per-frame SSIM.
     pub mean_ssim: f64,
-    /// Bytes of the H.264 stream that was sent (0 = its smallest stream did not fit the budget).
-    pub stream_bytes: usize,
+    /// Bytes of the source-coded stream that was sent (0 = its smallest stream did not fit
+    /// the budget; null for analog schemes).
+    pub stream_bytes: Option<u64>,
     /// Per-frame PSNR (dB).
     pub psnr_db: Vec<f64>,
     /// Per-frame: arrived intact and decoded.
@@ -85,7 +85,7 @@ pub struct VideoRow {
 }
 
 /// Most frames a clip may have on the command line.
-const MAX_FRAMES: usize = semcom_core::video::MAX_CLIP_FRAMES;
+const MAX_FRAMES: usize = semcom_core::source::MAX_VIEWS;
 
 /// Loads `frames` frames from `dir` starting at index `start` (image files in name order).
 pub fn load_clip(dir: &Path, start: usize, frames: usize) -> Result<Vec<Image>> {
@@ -111,10 +111,10 @@ pub fn load_clip(dir: &Path, start: usize, frames: usize) -> Result<Vec<Image>> 
     for p in chosen {
         let f = Image::load(p).with_context(|| format!("loading {}", p.display()))?;
         samples += f.samples();
-        if samples > semcom_core::video::MAX_CLIP_SAMPLES {
+        if samples > semcom_core::source::MAX_SOURCE_SAMPLES {
             bail!(
                 "the clip exceeds {} samples at {}: take fewer --frames",
-                semcom_core::video::MAX_CLIP_SAMPLES,
+                semcom_core::source::MAX_SOURCE_SAMPLES,
                 p.display()
             );
         }
@@ -128,37 +128,28 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     if a.frames == 0 || a.frames > MAX_FRAMES {
         bail!("--frames must be in 1..={MAX_FRAMES}");
     }
-    if !NAMES.contains(&a.scheme.as_str()) {
-        bail!(
-            "unknown video scheme {:?} (known: {})",
-            a.scheme,
-            NAMES.join(", ")
-        );
+    let mut opts = a.scheme_opts.options()?;
+    if let Some(p) = a.intra_period {
+        opts.params.insert("intra_period".into(), i64::from(p).into());
     }
+    let scheme = semcom_schemes::build(&a.scheme, &opts)?;
     let clip = match &a.clip {
         Some(dir) => load_clip(dir, a.start, a.frames)?,
         None => semcom_core::testcard::test_clip(192, 128, a.frames),
     };
+    let source = Source::clip(clip.clone(), a.fps)?;
     let budget = a.budget.budget(Some(Ratio::new(1, 32)?))?;
-    let scheme = VideoSeparation::from_name(&a.scheme, a.mcs.as_deref(), a.fps, a.intra_period)?;
-    let channel = semcom_channel::by_name(&a.channel, &Default::default())?;
-    let src8: Vec<Image> = clip.iter().map(|f| f.clone().quantize_u8()).collect();
+    let channel = a.channel.build()?;
+    let metrics = crate::output::row_metrics();
     let mut rows = Vec::new();
     for snr in parse_range(&a.snr)? {
-        let link = Link {
-            channel: &*channel,
-            snr_db: snr,
-            seed: a.seed,
-        };
-        let out = run_video_chain(&scheme, &clip, &budget, &link)
-            .with_context(|| format!("{} over {} at {snr} dB", a.scheme, channel.name()))?;
+        let (out, m) = run_measured(&*scheme, &*channel, &source, &budget, snr, a.seed, &metrics)?;
         let mut psnr = Vec::with_capacity(clip.len());
         let mut ssim = 0.0;
-        for (i, (s, r)) in src8.iter().zip(&out.frames).enumerate() {
+        for (i, (v, r)) in m.per_view.iter().zip(&out.views).enumerate() {
+            psnr.push(v["psnr"].unwrap_or(100.0));
+            ssim += v["ssim"].unwrap_or(1.0);
             let r = r.clone().quantize_u8();
-            let p = semcom_metrics::psnr(s, &r, 1.0)?;
-            psnr.push(if p.is_finite() { p } else { 100.0 });
-            ssim += semcom_metrics::ssim(s, &r, 1.0)?;
             if let Some(dir) = &a.output {
                 let path = dir
                     .join(format!("snr_{snr}"))
@@ -175,15 +166,15 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             channel: channel.name(),
             snr_db: snr,
             frames: clip.len(),
-            frames_ok: out.frame_ok.iter().filter(|ok| **ok).count(),
+            frames_ok: out.view_ok.iter().filter(|ok| **ok).count(),
             k_over_n: acc.k_over_n(),
             bpp: acc.bpp(),
             mean_psnr_db: psnr.iter().sum::<f64>() / n,
             min_psnr_db: psnr.iter().copied().fold(f64::INFINITY, f64::min),
             mean_ssim: ssim / n,
-            stream_bytes: VideoSeparation::stream_bytes(&out.side).unwrap_or(0),
+            stream_bytes: acc.stream_bytes,
             psnr_db: psnr,
-            frame_ok: out.frame_ok,
+            frame_ok: out.view_ok,
             accounting: acc,
         });
     }
@@ -215,7 +206,7 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
                 "{}/{}{}",
                 r.frames_ok,
                 r.frames,
-                if r.stream_bytes == 0 {
+                if r.stream_bytes == Some(0) {
                     " (nothing sent)"
                 } else {
                     ""
@@ -223,8 +214,8 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
             )
         );
     }
-    if rows.iter().any(|r| r.stream_bytes == 0) {
-        println!("nothing sent: the smallest H.264 stream of this clip does not fit the budget (raise --cbr or try --intra-period 0)");
+    if rows.iter().any(|r| r.stream_bytes == Some(0)) {
+        println!("nothing sent: the smallest stream of this clip does not fit the budget (raise --kn or, for H.264, try --intra-period 0)");
     }
     if rows.iter().any(|r| r.frames_ok < r.frames) {
         println!("lost frames are concealed by repeating the last displayed frame (mid-grey before the first)");
@@ -255,7 +246,7 @@ fn write_results(dir: &Path, rows: &[VideoRow], clip: &[Image], a: &Args) -> Res
             r.mean_psnr_db,
             r.min_psnr_db,
             r.mean_ssim,
-            r.stream_bytes,
+            r.stream_bytes.map(|b| b.to_string()).unwrap_or_default(),
             r.accounting.channel_uses,
             r.accounting.payload_bits,
             r.accounting.side_bits
@@ -270,7 +261,7 @@ fn write_results(dir: &Path, rows: &[VideoRow], clip: &[Image], a: &Args) -> Res
             "{} frames {w}x{h}, k/n = {:.5}, {}, seed {}; lost frames repeat the last one",
             clip.len(),
             rows[0].k_over_n,
-            a.mcs.as_deref().unwrap_or("adaptive MCS"),
+            a.scheme_opts.mcs.as_deref().unwrap_or("adaptive MCS"),
             a.seed
         )],
         x_desc: "SNR (Es/N0, dB)".into(),
