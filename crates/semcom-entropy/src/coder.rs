@@ -104,12 +104,12 @@ impl Encoder {
         M: EncoderModel<PRECISION, Probability = u32>,
         M::Symbol: Copy + TryInto<i64>,
     {
-        let (left, prob) = model.left_cumulative_and_probability(symbol).ok_or_else(|| {
-            EntropyError::SymbolOutOfRange {
+        let (left, prob) = model
+            .left_cumulative_and_probability(symbol)
+            .ok_or_else(|| EntropyError::SymbolOutOfRange {
                 symbol: symbol.try_into().unwrap_or(i64::MAX),
                 size,
-            }
-        })?;
+            })?;
         self.info.add(prob.get());
         self.rc
             .encode_symbol((), Known { left, prob })

@@ -35,7 +35,11 @@ pub struct IntTensor {
 impl IntTensor {
     /// From channel-major data of length `c·h·w`.
     pub fn new(channels: usize, height: usize, width: usize, data: Vec<i32>) -> Result<Self> {
-        if channels.checked_mul(height).and_then(|v| v.checked_mul(width)) != Some(data.len()) {
+        if channels
+            .checked_mul(height)
+            .and_then(|v| v.checked_mul(width))
+            != Some(data.len())
+        {
             return Err(EntropyError::Shape(format!(
                 "{} values for a {channels}×{height}×{width} tensor",
                 data.len()
@@ -189,8 +193,7 @@ impl IntegerConv2d {
                 bias.len()
             ));
         }
-        if weight.iter().any(|w| w.abs() > MAX_WEIGHT) || bias.iter().any(|b| b.abs() > MAX_BIAS)
-        {
+        if weight.iter().any(|w| w.abs() > MAX_WEIGHT) || bias.iter().any(|b| b.abs() > MAX_BIAS) {
             return bad(format!(
                 "weights must be within ±2^15 and biases within ±2^61"
             ));

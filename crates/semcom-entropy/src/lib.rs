@@ -43,6 +43,5 @@ pub mod models;
 pub use coder::{Decoder, Encoder};
 pub use error::{EntropyError, Result};
 pub use models::{
-    AdaptiveBit, Categorical, Component, ConditionalTables, Family, Mixture, ScaleTable,
-    PRECISION,
+    AdaptiveBit, Categorical, Component, ConditionalTables, Family, Mixture, ScaleTable, PRECISION,
 };

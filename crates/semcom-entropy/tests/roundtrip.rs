@@ -60,16 +60,30 @@ fn escapes_far_in_the_tails_round_trip() {
             let bytes = enc.finish();
             let mut dec = Decoder::new(&bytes).unwrap();
             for &v in &values {
-                assert_eq!(dec.decode_conditional(&t, index).unwrap(), v, "{family:?} {index}");
+                assert_eq!(
+                    dec.decode_conditional(&t, index).unwrap(),
+                    v,
+                    "{family:?} {index}"
+                );
             }
         }
     }
     let models = Models::new();
     for m in &models.mixtures {
         let (lo, n) = m.window();
-        let values = [lo, lo - 1, lo + n as i32 - 1, lo + n as i32, i32::MIN, i32::MAX, 0];
+        let values = [
+            lo,
+            lo - 1,
+            lo + n as i32 - 1,
+            lo + n as i32,
+            i32::MIN,
+            i32::MAX,
+            0,
+        ];
         let mut enc = Encoder::new();
-        values.iter().for_each(|&v| enc.encode_mixture(m, v).unwrap());
+        values
+            .iter()
+            .for_each(|&v| enc.encode_mixture(m, v).unwrap());
         let bytes = enc.finish();
         let mut dec = Decoder::new(&bytes).unwrap();
         for &v in &values {
@@ -102,7 +116,11 @@ fn stream_length_matches_the_information_content() {
             let index = rng.random_range(0..64);
             let sigma = t.scales().scales_fx()[index] as f64 / 65536.0;
             let value = Normal::new(0.0, sigma).unwrap().sample(&mut rng).round() as i32;
-            Op::Cond { table: 0, index, value }
+            Op::Cond {
+                table: 0,
+                index,
+                value,
+            }
         })
         .chain(workload(12, 50_000))
         .collect();
@@ -255,7 +273,11 @@ fn categorical_and_adaptive_bits_code_near_their_entropy() {
     let freqs: Vec<u64> = (1..=1000u64).map(|k| 1_000_000 / k).collect();
     let cat = Categorical::from_frequencies(&freqs).unwrap();
     let total: f64 = freqs.iter().sum::<u64>() as f64;
-    let h: f64 = freqs.iter().map(|&f| f as f64 / total).map(|p| -p * p.log2()).sum();
+    let h: f64 = freqs
+        .iter()
+        .map(|&f| f as f64 / total)
+        .map(|p| -p * p.log2())
+        .sum();
     let mut rng = ChaCha8Rng::seed_from_u64(3);
     let cdf: Vec<f64> = freqs
         .iter()
@@ -271,18 +293,25 @@ fn categorical_and_adaptive_bits_code_near_their_entropy() {
         })
         .collect();
     let mut enc = Encoder::new();
-    syms.iter().for_each(|&s| enc.encode_categorical(&cat, s).unwrap());
+    syms.iter()
+        .for_each(|&s| enc.encode_categorical(&cat, s).unwrap());
     let bytes = enc.finish();
     let per = bytes.len() as f64 * 8.0 / syms.len() as f64;
-    assert!((per - h).abs() < 0.02 * h, "categorical {per} vs entropy {h}");
+    assert!(
+        (per - h).abs() < 0.02 * h,
+        "categorical {per} vs entropy {h}"
+    );
     let mut dec = Decoder::new(&bytes).unwrap();
-    assert!(syms.iter().all(|&s| dec.decode_categorical(&cat).unwrap() == s));
+    assert!(syms
+        .iter()
+        .all(|&s| dec.decode_categorical(&cat).unwrap() == s));
 
     // Biased bits, p(true) = 0.05: the adaptive model learns it.
     let bits: Vec<bool> = (0..100_000).map(|_| rng.random_bool(0.05)).collect();
     let mut enc = Encoder::new();
     let mut m = AdaptiveBit::new(6);
-    bits.iter().for_each(|&b| enc.encode_bit(&mut m, b).unwrap());
+    bits.iter()
+        .for_each(|&b| enc.encode_bit(&mut m, b).unwrap());
     let bytes = enc.finish();
     let per = bytes.len() as f64 * 8.0 / bits.len() as f64;
     let hb = -(0.05f64 * 0.05f64.log2() + 0.95 * 0.95f64.log2());

@@ -120,7 +120,9 @@ impl Mixture {
                 index: idx,
                 len: scales.len(),
             })?;
-            let mean = c.mean_fx.clamp(-MAX_MEAN << MEAN_FRAC, MAX_MEAN << MEAN_FRAC);
+            let mean = c
+                .mean_fx
+                .clamp(-MAX_MEAN << MEAN_FRAC, MAX_MEAN << MEAN_FRAC);
             let centre = (mean as i64 + (1 << (MEAN_FRAC - 1))) >> MEAN_FRAC;
             let r = scales.half_width(family, idx) as i64;
             lo = lo.min(centre - r);
@@ -216,7 +218,9 @@ impl EncoderModel<PRECISION> for &Mixture {
         &self,
         symbol: impl Borrow<usize>,
     ) -> Option<(u32, NonZeroU32)> {
-        let s = u32::try_from(*symbol.borrow()).ok().filter(|&s| s <= self.n)?;
+        let s = u32::try_from(*symbol.borrow())
+            .ok()
+            .filter(|&s| s <= self.n)?;
         let (a, b) = (self.cdf_point(s), self.cdf_point(s + 1));
         Some((a, NonZeroU32::new(b - a)?))
     }

@@ -259,7 +259,11 @@ impl DecoderModel<PRECISION> for AdaptiveBit {
     #[inline]
     fn quantile_function(&self, quantile: u32) -> (bool, u32, NonZeroU32) {
         if quantile < self.p0 {
-            (false, 0, NonZeroU32::new(self.p0).unwrap_or(NonZeroU32::MIN))
+            (
+                false,
+                0,
+                NonZeroU32::new(self.p0).unwrap_or(NonZeroU32::MIN),
+            )
         } else {
             let p = TOTAL - self.p0;
             (true, self.p0, NonZeroU32::new(p).unwrap_or(NonZeroU32::MIN))
@@ -280,7 +284,10 @@ impl EntropyModel<PRECISION> for Bypass {
 
 impl EncoderModel<PRECISION> for Bypass {
     #[inline]
-    fn left_cumulative_and_probability(&self, symbol: impl Borrow<u32>) -> Option<(u32, NonZeroU32)> {
+    fn left_cumulative_and_probability(
+        &self,
+        symbol: impl Borrow<u32>,
+    ) -> Option<(u32, NonZeroU32)> {
         let s = *symbol.borrow();
         let shift = PRECISION as u32 - self.bits;
         (s < 1 << self.bits).then(|| (s << shift, NonZeroU32::new(1 << shift).unwrap()))

@@ -105,7 +105,11 @@ impl ScaleTable {
     /// scale, which is what an integer hyper-synthesis guarantees.
     pub fn index_of_f32(&self, scale: f32) -> usize {
         let fx = (scale as f64 * (1u64 << SCALE_FRAC) as f64).round_ties_even();
-        self.index_of(if fx.is_nan() { 0 } else { fx.clamp(0.0, u32::MAX as f64) as u32 })
+        self.index_of(if fx.is_nan() {
+            0
+        } else {
+            fx.clamp(0.0, u32::MAX as f64) as u32
+        })
     }
 
     /// Half-width `⌈scale·tail_z⌉` (clamped to 1..=[`MAX_HALF_WIDTH`]) of the window of

@@ -34,7 +34,11 @@ impl Models {
             Mixture::new(
                 Family::Gaussian,
                 &scales,
-                &[comp(30000, -700, 20), comp(20000, 256, 30), comp(15536, 3000, 40)],
+                &[
+                    comp(30000, -700, 20),
+                    comp(20000, 256, 30),
+                    comp(15536, 3000, 40),
+                ],
             )
             .unwrap(),
             // Discretised logistic mixture from integer logits.
@@ -62,9 +66,19 @@ impl Models {
 pub enum Op {
     Cat(usize),
     Bit(usize, bool),
-    Cond { table: usize, index: usize, value: i32 },
-    Mix { mixture: usize, value: i32 },
-    Bypass { bits: u32, value: u32 },
+    Cond {
+        table: usize,
+        index: usize,
+        value: i32,
+    },
+    Mix {
+        mixture: usize,
+        value: i32,
+    },
+    Bypass {
+        bits: u32,
+        value: u32,
+    },
 }
 
 /// `n` random operations; about 1 % of the conditional values are far in the tails.
@@ -82,11 +96,19 @@ pub fn workload(seed: u64, n: usize) -> Vec<Op> {
                 let value = if rng.random_bool(0.01) {
                     let big = rng.random_range(0..=31u32);
                     let v = rng.random_range(0..=(1i64 << big)) as i32;
-                    if rng.random_bool(0.5) { v } else { -v }
+                    if rng.random_bool(0.5) {
+                        v
+                    } else {
+                        -v
+                    }
                 } else {
                     Normal::new(0.0, sigma).unwrap().sample(&mut rng).round() as i32
                 };
-                Op::Cond { table, index, value }
+                Op::Cond {
+                    table,
+                    index,
+                    value,
+                }
             }
             7 | 8 => {
                 let mixture = rng.random_range(0..3);
@@ -99,7 +121,11 @@ pub fn workload(seed: u64, n: usize) -> Vec<Op> {
             }
             _ => {
                 let bits = rng.random_range(0..=32u32);
-                let value = if bits == 32 { rng.random() } else { rng.random_range(0..(1u64 << bits)) as u32 };
+                let value = if bits == 32 {
+                    rng.random()
+                } else {
+                    rng.random_range(0..(1u64 << bits)) as u32
+                };
                 Op::Bypass { bits, value }
             }
         })
@@ -114,9 +140,11 @@ pub fn encode(models: &Models, ops: &[Op]) -> (Vec<u8>, f64) {
         match *op {
             Op::Cat(s) => enc.encode_categorical(&models.categorical, s),
             Op::Bit(k, b) => enc.encode_bit(&mut bits[k], b),
-            Op::Cond { table, index, value } => {
-                enc.encode_conditional(&models.tables[table], index, value)
-            }
+            Op::Cond {
+                table,
+                index,
+                value,
+            } => enc.encode_conditional(&models.tables[table], index, value),
             Op::Mix { mixture, value } => enc.encode_mixture(&models.mixtures[mixture], value),
             Op::Bypass { bits, value } => enc.encode_bypass(value, bits),
         }
