@@ -205,6 +205,26 @@ impl Encoder {
         self.encode_windowed(model, lo, n, value)
     }
 
+    /// Codes a latent tensor: `values[i]` with the CDF of scale `indices[i]`.
+    pub fn encode_conditional_all(
+        &mut self,
+        tables: &ConditionalTables,
+        indices: &[usize],
+        values: &[i32],
+    ) -> Result<()> {
+        if indices.len() != values.len() {
+            return Err(EntropyError::InvalidModel(format!(
+                "{} scale indices for {} values",
+                indices.len(),
+                values.len()
+            )));
+        }
+        for (&i, &v) in indices.iter().zip(values) {
+            self.encode_conditional(tables, i, v)?;
+        }
+        Ok(())
+    }
+
     /// Codes `value` with a quantised mixture; values outside its window go through the
     /// escape.
     pub fn encode_mixture(&mut self, model: &Mixture, value: i32) -> Result<()> {
@@ -327,6 +347,19 @@ impl Decoder {
     pub fn decode_conditional(&mut self, tables: &ConditionalTables, index: usize) -> Result<i32> {
         let (lo, n, model): (i32, u32, CdfSlice<'_>) = tables.window(index)?;
         self.decode_windowed(model, lo, n)
+    }
+
+    /// Decodes a latent tensor coded by [`Encoder::encode_conditional_all`]; allocates one
+    /// i32 per index (the caller bounds the count, e.g. from the checked image size).
+    pub fn decode_conditional_all(
+        &mut self,
+        tables: &ConditionalTables,
+        indices: &[usize],
+    ) -> Result<Vec<i32>> {
+        indices
+            .iter()
+            .map(|&i| self.decode_conditional(tables, i))
+            .collect()
     }
 
     /// Decodes a value coded by [`Encoder::encode_mixture`] with the same mixture.

@@ -194,9 +194,7 @@ impl IntegerConv2d {
             ));
         }
         if weight.iter().any(|w| w.abs() > MAX_WEIGHT) || bias.iter().any(|b| b.abs() > MAX_BIAS) {
-            return bad(format!(
-                "weights must be within ±2^15 and biases within ±2^61"
-            ));
+            return bad("weights must be within ±2^15 and biases within ±2^61".into());
         }
         if shift > 62 {
             return bad(format!("shift {shift} > 62"));
@@ -270,7 +268,8 @@ impl IntegerConv2d {
         IntTensor::new(co, oh, ow, out)
     }
 
-    /// Accumulators of output channel `o` of a convolution.
+    /// Accumulators of output channel `o` of a convolution: for each input channel and tap,
+    /// one branch-free pass over the output positions whose input lies inside the image.
     fn gather(&self, o: usize, x: &IntTensor, oh: usize, ow: usize) -> Vec<i64> {
         let ConvSpec {
             in_channels: ci,
@@ -284,19 +283,21 @@ impl IntegerConv2d {
         for c in 0..ci {
             let wk = &self.weight[(o * ci + c) * k * k..][..k * k];
             let xc = &x.data[c * h * w..][..h * w];
-            for oy in 0..oh {
-                for ky in 0..k {
-                    let Some(iy) = (oy * s + ky).checked_sub(p).filter(|&iy| iy < h) else {
+            for ky in 0..k {
+                let (y0, y1) = valid_range(oh, s, ky, p, h);
+                for kx in 0..k {
+                    let wv = wk[ky * k + kx] as i64;
+                    let (x0, x1) = valid_range(ow, s, kx, p, w);
+                    if wv == 0 || x0 >= x1 {
                         continue;
-                    };
-                    for ox in 0..ow {
-                        let mut a = 0i64;
-                        for kx in 0..k {
-                            if let Some(ix) = (ox * s + kx).checked_sub(p).filter(|&ix| ix < w) {
-                                a += wk[ky * k + kx] as i64 * xc[iy * w + ix] as i64;
-                            }
+                    }
+                    for oy in y0..y1 {
+                        let row = &xc[(oy * s + ky - p) * w..][..w];
+                        let out = &mut acc[oy * ow + x0..oy * ow + x1];
+                        let first = x0 * s + kx - p;
+                        for (a, &v) in out.iter_mut().zip(row[first..].iter().step_by(s)) {
+                            *a += wv * v as i64;
                         }
-                        acc[oy * ow + ox] += a;
                     }
                 }
             }
@@ -304,7 +305,8 @@ impl IntegerConv2d {
         acc
     }
 
-    /// Accumulators of output channel `o` of a transposed convolution.
+    /// Accumulators of output channel `o` of a transposed convolution: each input position
+    /// adds `w·x` to output `i·stride + tap − padding`, one pass per channel and tap.
     fn scatter(&self, o: usize, x: &IntTensor, oh: usize, ow: usize) -> Vec<i64> {
         let ConvSpec {
             out_channels: co,
@@ -318,17 +320,19 @@ impl IntegerConv2d {
         for c in 0..ci {
             let wk = &self.weight[(c * co + o) * k * k..][..k * k];
             let xc = &x.data[c * h * w..][..h * w];
-            for iy in 0..h {
-                for ky in 0..k {
-                    let Some(oy) = (iy * s + ky).checked_sub(p).filter(|&oy| oy < oh) else {
+            for ky in 0..k {
+                let (y0, y1) = inverse_range(h, s, ky, p, oh);
+                for kx in 0..k {
+                    let wv = wk[ky * k + kx] as i64;
+                    let (x0, x1) = inverse_range(w, s, kx, p, ow);
+                    if wv == 0 || x0 >= x1 {
                         continue;
-                    };
-                    for ix in 0..w {
-                        let v = xc[iy * w + ix] as i64;
-                        for kx in 0..k {
-                            if let Some(ox) = (ix * s + kx).checked_sub(p).filter(|&ox| ox < ow) {
-                                acc[oy * ow + ox] += wk[ky * k + kx] as i64 * v;
-                            }
+                    }
+                    for iy in y0..y1 {
+                        let row = &xc[iy * w + x0..iy * w + x1];
+                        let first = (iy * s + ky - p) * ow + x0 * s + kx - p;
+                        for (a, &v) in acc[first..].iter_mut().step_by(s).zip(row) {
+                            *a += wv * v as i64;
                         }
                     }
                 }
@@ -336,6 +340,21 @@ impl IntegerConv2d {
         }
         acc
     }
+}
+
+/// Output indices `o ∈ [o0, o1)` (of `n_out`) whose input `o·s + t − p` lies in `0..n_in`.
+fn valid_range(n_out: usize, s: usize, t: usize, p: usize, n_in: usize) -> (usize, usize) {
+    // o·s + t ≥ p  ⇔  o ≥ ⌈(p − t)/s⌉;  o·s + t − p < n_in  ⇔  o < ⌈(n_in + p − t)/s⌉.
+    let o0 = p.saturating_sub(t).div_ceil(s);
+    let o1 = (n_in + p).saturating_sub(t).div_ceil(s).min(n_out);
+    (o0.min(o1), o1)
+}
+
+/// Input indices `i ∈ [i0, i1)` (of `n_in`) whose output `i·s + t − p` lies in `0..n_out`.
+fn inverse_range(n_in: usize, s: usize, t: usize, p: usize, n_out: usize) -> (usize, usize) {
+    let i0 = p.saturating_sub(t).div_ceil(s);
+    let i1 = (n_out + p).saturating_sub(t).div_ceil(s).min(n_in);
+    (i0.min(i1), i1)
 }
 
 /// A chain of integer layers (e.g. a hyper-synthesis transform).

@@ -23,14 +23,10 @@
 //! let (values, scales) = ([0, -3, 1, 250, 0], [0.5f32, 2.0, 1.0, 0.2, 8.0]);
 //! let idx: Vec<usize> = scales.iter().map(|&s| tables.scales().index_of_f32(s)).collect();
 //! let mut enc = Encoder::new();
-//! for (&v, &i) in values.iter().zip(&idx) {
-//!     enc.encode_conditional(&tables, i, v).unwrap();
-//! }
+//! enc.encode_conditional_all(&tables, &idx, &values).unwrap();
 //! let bytes = enc.finish();
 //! let mut dec = Decoder::new(&bytes).unwrap();
-//! for (&v, &i) in values.iter().zip(&idx) {
-//!     assert_eq!(dec.decode_conditional(&tables, i).unwrap(), v);
-//! }
+//! assert_eq!(dec.decode_conditional_all(&tables, &idx).unwrap(), values);
 //! ```
 
 pub mod coder;

@@ -243,3 +243,107 @@ const GOLDEN_STREAM: &str = concat!(
     "53434543010006676f6c64656e2a0000001010030128bfc9a28f7feabe11b793b5d5e27fcf107db0",
     "458e2b7b76f3b003de0fd701f98806153e5213a102ecc810cd88"
 );
+
+/// Direct (textbook) convolution and transposed convolution, written independently of the
+/// crate's loop order, on random geometries: the crate's layers give identical integers.
+#[test]
+fn integer_layers_match_a_direct_reference() {
+    let mut state = 99u64;
+    let mut next = |m: i64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 33) as i64 % (2 * m + 1)) - m
+    };
+    let mut checked = 0;
+    for case in 0..40 {
+        let (ci, co) = (
+            1 + next(2).unsigned_abs() as usize,
+            1 + next(2).unsigned_abs() as usize,
+        );
+        let k = 1 + next(2).unsigned_abs() as usize * 2; // 1, 3, 5
+        let s = 1 + next(1).unsigned_abs() as usize; // 1, 2
+        let p = next(k as i64).unsigned_abs() as usize % k;
+        let tr = (case % 2 == 1).then_some(s - 1);
+        let (h, w) = (
+            3 + next(3).unsigned_abs() as usize,
+            4 + next(3).unsigned_abs() as usize,
+        );
+        let spec = ConvSpec {
+            in_channels: ci,
+            out_channels: co,
+            kernel: k,
+            stride: s,
+            padding: p,
+            transposed: tr,
+        };
+        let wts: Vec<i32> = (0..ci * co * k * k).map(|_| next(100) as i32).collect();
+        let bias: Vec<i64> = (0..co).map(|_| next(1000)).collect();
+        let Ok(layer) =
+            IntegerConv2d::new(spec, wts.clone(), bias.clone(), 3, Activation::Identity)
+        else {
+            continue;
+        };
+        let x: Vec<i32> = (0..ci * h * w).map(|_| next(50) as i32).collect();
+        let Ok(y) = layer.forward(&IntTensor::new(ci, h, w, x.clone()).unwrap()) else {
+            continue;
+        };
+        checked += 1;
+        let (_, oh, ow) = y.shape();
+        for o in 0..co {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    let mut acc = bias[o];
+                    for c in 0..ci {
+                        for ky in 0..k {
+                            for kx in 0..k {
+                                let v = match tr {
+                                    None => {
+                                        let (iy, ix) = (
+                                            (oy * s + ky) as i64 - p as i64,
+                                            (ox * s + kx) as i64 - p as i64,
+                                        );
+                                        if iy < 0 || ix < 0 || iy >= h as i64 || ix >= w as i64 {
+                                            continue;
+                                        }
+                                        wts[((o * ci + c) * k + ky) * k + kx] as i64
+                                            * x[(c * h + iy as usize) * w + ix as usize] as i64
+                                    }
+                                    Some(_) => {
+                                        // out = in·s + tap − p  ⇔  in = (out + p − tap)/s if exact.
+                                        let (ny, nx) = (
+                                            oy as i64 + p as i64 - ky as i64,
+                                            ox as i64 + p as i64 - kx as i64,
+                                        );
+                                        if ny < 0
+                                            || nx < 0
+                                            || ny % s as i64 != 0
+                                            || nx % s as i64 != 0
+                                        {
+                                            continue;
+                                        }
+                                        let (iy, ix) =
+                                            ((ny / s as i64) as usize, (nx / s as i64) as usize);
+                                        if iy >= h || ix >= w {
+                                            continue;
+                                        }
+                                        wts[((c * co + o) * k + ky) * k + kx] as i64
+                                            * x[(c * h + iy) * w + ix] as i64
+                                    }
+                                };
+                                acc += v;
+                            }
+                        }
+                    }
+                    assert_eq!(
+                        y.get(o, oy, ox) as i64,
+                        rescale(acc, 3),
+                        "case {case} {spec:?}"
+                    );
+                }
+            }
+        }
+    }
+    eprintln!("{checked} geometries checked");
+    assert!(checked >= 20, "only {checked} geometries checked");
+}

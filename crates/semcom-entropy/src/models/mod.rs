@@ -141,11 +141,10 @@ impl Categorical {
         };
         let mut cdf = Vec::with_capacity(m + 1);
         let mut cum = 0u64;
-        for i in 0..=m {
-            cdf.push(quantised_cdf_point(i as u32, m as u32, cum, one));
-            if i < m {
-                cum += if uniform { 1 } else { freqs[i] };
-            }
+        cdf.push(0);
+        for (i, &f) in freqs.iter().enumerate() {
+            cum += if uniform { 1 } else { f };
+            cdf.push(quantised_cdf_point(i as u32 + 1, m as u32, cum, one));
         }
         Ok(Self { cdf })
     }
