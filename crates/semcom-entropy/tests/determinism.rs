@@ -2,6 +2,9 @@
 //! and CDFs, one fixed stream's bytes, and the integer network blocks (hand-computed values
 //! and independence of the thread count).
 
+mod common;
+
+use common::Lcg;
 use semcom_entropy::container::{self, Header};
 use semcom_entropy::fingerprint::frozen_tables_fingerprint;
 use semcom_entropy::integer::{rescale, Activation, ConvSpec, IntTensor, IntegerConv2d};
@@ -182,35 +185,22 @@ fn integer_convolutions_match_hand_computed_values() {
 fn integer_stack_is_independent_of_the_thread_count() {
     use semcom_entropy::fingerprint::Fnv64;
     use semcom_entropy::integer::IntegerSequential;
-    // A fixed pseudo-random generator (LCG) so that the golden value does not depend on rand.
-    let mut state = 12345u64;
-    let mut next = |m: i64| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((state >> 33) as i64 % (2 * m + 1)) - m
-    };
-    let mut layer = |ci: usize, co: usize, k: usize, s: usize, tr: Option<usize>, act| {
-        let spec = ConvSpec {
-            in_channels: ci,
-            out_channels: co,
-            kernel: k,
-            stride: s,
-            padding: k / 2,
-            transposed: tr,
-        };
-        let w = (0..ci * co * k * k).map(|_| next(127) as i32).collect();
-        let b = (0..co).map(|_| next(1 << 12)).collect();
-        IntegerConv2d::new(spec, w, b, 8, act).unwrap()
-    };
+    let mut rng = Lcg(12345);
+    let clamp = Activation::Clamp { lo: 0, hi: 255 };
     let net = IntegerSequential {
         layers: vec![
-            layer(8, 12, 5, 2, Some(1), Activation::Clamp { lo: 0, hi: 255 }),
-            layer(12, 12, 5, 2, Some(1), Activation::Clamp { lo: 0, hi: 255 }),
-            layer(12, 16, 3, 1, None, Activation::Identity),
+            rng.layer((8, 12, 5, 2), Some(1), 8, clamp),
+            rng.layer((12, 12, 5, 2), Some(1), 8, clamp),
+            rng.layer((12, 16, 3, 1), None, 8, Activation::Identity),
         ],
     };
-    let x = IntTensor::new(8, 6, 9, (0..8 * 6 * 9).map(|_| next(255) as i32).collect()).unwrap();
+    let x = IntTensor::new(
+        8,
+        6,
+        9,
+        (0..8 * 6 * 9).map(|_| rng.next(255) as i32).collect(),
+    )
+    .unwrap();
     let run = |threads| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -248,26 +238,20 @@ const GOLDEN_STREAM: &str = concat!(
 /// crate's loop order, on random geometries: the crate's layers give identical integers.
 #[test]
 fn integer_layers_match_a_direct_reference() {
-    let mut state = 99u64;
-    let mut next = |m: i64| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((state >> 33) as i64 % (2 * m + 1)) - m
-    };
+    let mut rng = Lcg(99);
     let mut checked = 0;
     for case in 0..40 {
         let (ci, co) = (
-            1 + next(2).unsigned_abs() as usize,
-            1 + next(2).unsigned_abs() as usize,
+            1 + rng.next(2).unsigned_abs() as usize,
+            1 + rng.next(2).unsigned_abs() as usize,
         );
-        let k = 1 + next(2).unsigned_abs() as usize * 2; // 1, 3, 5
-        let s = 1 + next(1).unsigned_abs() as usize; // 1, 2
-        let p = next(k as i64).unsigned_abs() as usize % k;
+        let k = 1 + rng.next(2).unsigned_abs() as usize * 2; // 1, 3, 5
+        let s = 1 + rng.next(1).unsigned_abs() as usize; // 1, 2
+        let p = rng.next(k as i64).unsigned_abs() as usize % k;
         let tr = (case % 2 == 1).then_some(s - 1);
         let (h, w) = (
-            3 + next(3).unsigned_abs() as usize,
-            4 + next(3).unsigned_abs() as usize,
+            3 + rng.next(3).unsigned_abs() as usize,
+            4 + rng.next(3).unsigned_abs() as usize,
         );
         let spec = ConvSpec {
             in_channels: ci,
@@ -277,14 +261,14 @@ fn integer_layers_match_a_direct_reference() {
             padding: p,
             transposed: tr,
         };
-        let wts: Vec<i32> = (0..ci * co * k * k).map(|_| next(100) as i32).collect();
-        let bias: Vec<i64> = (0..co).map(|_| next(1000)).collect();
+        let wts: Vec<i32> = (0..ci * co * k * k).map(|_| rng.next(100) as i32).collect();
+        let bias: Vec<i64> = (0..co).map(|_| rng.next(1000)).collect();
         let Ok(layer) =
             IntegerConv2d::new(spec, wts.clone(), bias.clone(), 3, Activation::Identity)
         else {
             continue;
         };
-        let x: Vec<i32> = (0..ci * h * w).map(|_| next(50) as i32).collect();
+        let x: Vec<i32> = (0..ci * h * w).map(|_| rng.next(50) as i32).collect();
         let Ok(y) = layer.forward(&IntTensor::new(ci, h, w, x.clone()).unwrap()) else {
             continue;
         };

@@ -5,6 +5,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
+use semcom_entropy::integer::{Activation, ConvSpec, IntegerConv2d};
 use semcom_entropy::models::Component;
 use semcom_entropy::{
     AdaptiveBit, Categorical, ConditionalTables, Decoder, Encoder, Family, Mixture, Result,
@@ -179,4 +180,41 @@ pub fn decode(models: &Models, ops: &[Op], bytes: &[u8]) -> Result<Vec<Op>> {
             })
         })
         .collect()
+}
+
+/// A fixed linear congruential generator, so that golden values do not depend on `rand`.
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    /// An integer in `−m..=m`.
+    pub fn next(&mut self, m: i64) -> i64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((self.0 >> 33) as i64 % (2 * m + 1)) - m
+    }
+
+    /// A `k`×`k` integer layer with padding `k/2`, weights in ±127 and biases in ±4096.
+    pub fn layer(
+        &mut self,
+        (ci, co, k, s): (usize, usize, usize, usize),
+        transposed: Option<usize>,
+        shift: u32,
+        act: Activation,
+    ) -> IntegerConv2d {
+        let spec = ConvSpec {
+            in_channels: ci,
+            out_channels: co,
+            kernel: k,
+            stride: s,
+            padding: k / 2,
+            transposed,
+        };
+        let w = (0..ci * co * k * k)
+            .map(|_| self.next(127) as i32)
+            .collect();
+        let b = (0..co).map(|_| self.next(1 << 12)).collect();
+        IntegerConv2d::new(spec, w, b, shift, act).unwrap()
+    }
 }
