@@ -182,11 +182,14 @@ impl IntegerConv2d {
         if spec.transposed.is_some_and(|op| op >= stride) {
             return bad("output padding must be smaller than the stride".into());
         }
-        let taps = ci.checked_mul(k * k).filter(|&t| t <= MAX_TAPS);
-        if taps.is_none() {
+        let taps = k
+            .checked_mul(k)
+            .and_then(|kk| kk.checked_mul(ci))
+            .filter(|&t| t <= MAX_TAPS);
+        let Some(taps) = taps else {
             return bad(format!("more than {MAX_TAPS} taps per output"));
-        }
-        if weight.len() != co * ci * k * k || bias.len() != co {
+        };
+        if stride > MAX_TAPS || Some(weight.len()) != co.checked_mul(taps) || bias.len() != co {
             return bad(format!(
                 "{} weights and {} biases for {spec:?}",
                 weight.len(),
@@ -224,7 +227,11 @@ impl IntegerConv2d {
         let side = |n: usize| -> Option<usize> {
             match self.spec.transposed {
                 None => (n + 2 * p).checked_sub(k).map(|v| v / s + 1),
-                Some(op) => ((n.checked_sub(1)?) * s + k + op).checked_sub(2 * p),
+                Some(op) => n
+                    .checked_sub(1)?
+                    .checked_mul(s)?
+                    .checked_add(k + op)?
+                    .checked_sub(2 * p),
             }
         };
         match (side(h), side(w)) {
@@ -248,7 +255,11 @@ impl IntegerConv2d {
         }
         let (oh, ow) = self.output_size(h, w)?;
         let co = self.spec.out_channels;
-        if co.checked_mul(oh * ow).is_none_or(|n| n > MAX_ELEMENTS) {
+        if oh
+            .checked_mul(ow)
+            .and_then(|v| v.checked_mul(co))
+            .is_none_or(|n| n > MAX_ELEMENTS)
+        {
             return Err(EntropyError::Shape(format!(
                 "output {co}×{oh}×{ow} exceeds {MAX_ELEMENTS} elements"
             )));

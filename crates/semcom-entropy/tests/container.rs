@@ -26,6 +26,9 @@ fn round_trip_and_overhead() {
     assert_eq!(p.header, header());
     assert_eq!(p.parts, vec![&b"zzz"[..], &b""[..], &[7u8; 300][..]]);
     assert_eq!(s.len(), 303 + container::overhead(&header(), &[3, 0, 300]));
+    // 7 + 23 (name) + 4 + 2 + 2 + 1 + 1 + (1 + 1 + 2) + 4 bytes.
+    assert_eq!(container::overhead(&header(), &[3, 0, 300]), 48);
+    assert_eq!(container::overhead(&header(), &[500, 24_000]), 49);
     p.expect_model("bmshj2018-hyperprior-q3", 0xdead_beef)
         .unwrap();
 }

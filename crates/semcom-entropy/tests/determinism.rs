@@ -331,3 +331,54 @@ fn integer_layers_match_a_direct_reference() {
     eprintln!("{checked} geometries checked");
     assert!(checked >= 20, "only {checked} geometries checked");
 }
+
+/// Invalid layers and inputs are errors, not panics or huge allocations.
+#[test]
+fn integer_layers_reject_invalid_geometry() {
+    let spec = ConvSpec {
+        in_channels: 2,
+        out_channels: 1,
+        kernel: 3,
+        stride: 1,
+        padding: 1,
+        transposed: None,
+    };
+    let ok = |spec, n| IntegerConv2d::new(spec, vec![1; n], vec![0], 0, Activation::Relu);
+    assert!(ok(spec, 18).is_ok());
+    assert!(ok(spec, 17).is_err());
+    assert!(ok(
+        ConvSpec {
+            kernel: 1 << 40,
+            ..spec
+        },
+        18
+    )
+    .is_err());
+    assert!(ok(
+        ConvSpec {
+            stride: usize::MAX,
+            transposed: Some(0),
+            ..spec
+        },
+        18
+    )
+    .is_err());
+    assert!(ok(ConvSpec { padding: 3, ..spec }, 18).is_err());
+    assert!(IntegerConv2d::new(spec, vec![1 << 16; 18], vec![0], 0, Activation::Relu).is_err());
+    // Upsampling beyond the element limit is refused before allocating.
+    let up = ConvSpec {
+        in_channels: 1,
+        stride: 1 << 16,
+        transposed: Some(0),
+        ..spec
+    };
+    let l = IntegerConv2d::new(up, vec![1; 9], vec![0], 0, Activation::Relu).unwrap();
+    assert!(l
+        .forward(&IntTensor::new(1, 64, 64, vec![0; 4096]).unwrap())
+        .is_err());
+    let l = ok(spec, 18).unwrap();
+    assert!(l
+        .forward(&IntTensor::new(3, 4, 4, vec![0; 48]).unwrap())
+        .is_err());
+    assert!(IntTensor::new(2, 4, 4, vec![0; 31]).is_err());
+}
