@@ -10,6 +10,9 @@
 //!
 //! Overflow cannot happen: a layer is rejected unless `|w| ≤ 2^15`, taps per output
 //! `≤ 2^16` and `|bias| ≤ 2^61`, so `|acc| < 2^16·2^15·2^31 + 2^61 < 2^63` for any i32 input.
+//! When `taps·max|w|·max|x| + max|bias| < 2^31` for the input at hand (8-bit weights and
+//! activations, for instance) the sums run in i32, which vectorises better; both widths are
+//! exact, so the choice never changes a result.
 
 use crate::error::{EntropyError, Result};
 use rayon::prelude::*;
@@ -264,24 +267,51 @@ impl IntegerConv2d {
                 "output {co}×{oh}×{ow} exceeds {MAX_ELEMENTS} elements"
             )));
         }
+        // Both accumulator widths are exact, so the choice cannot change a result; i32 is
+        // used when the worst case over this input fits (it vectorises better).
+        let x_max = x.data.iter().map(|v| v.unsigned_abs()).max().unwrap_or(0) as u128;
+        let taps = (self.spec.in_channels * self.spec.kernel * self.spec.kernel) as u128;
+        let w_max = self
+            .weight
+            .iter()
+            .map(|w| w.unsigned_abs())
+            .max()
+            .unwrap_or(0) as u128;
+        let b_max = self
+            .bias
+            .iter()
+            .map(|b| b.unsigned_abs())
+            .max()
+            .unwrap_or(0) as u128;
+        let narrow = taps * w_max * x_max + b_max < i32::MAX as u128;
         let mut out = vec![0i32; co * oh * ow];
         out.par_chunks_mut(oh * ow)
             .enumerate()
             .for_each(|(o, plane)| {
-                let acc = match self.spec.transposed {
-                    None => self.gather(o, x, oh, ow),
-                    Some(_) => self.scatter(o, x, oh, ow),
-                };
-                for (dst, a) in plane.iter_mut().zip(acc) {
-                    *dst = self.activation.apply(rescale(a, self.shift));
+                if narrow {
+                    self.channel::<i32>(o, x, plane, ow);
+                } else {
+                    self.channel::<i64>(o, x, plane, ow);
                 }
             });
         IntTensor::new(co, oh, ow, out)
     }
 
+    /// Output channel `o` into `plane` with accumulator type `T`.
+    fn channel<T: Accumulator>(&self, o: usize, x: &IntTensor, plane: &mut [i32], ow: usize) {
+        let oh = plane.len() / ow;
+        let acc: Vec<T> = match self.spec.transposed {
+            None => self.gather(o, x, oh, ow),
+            Some(_) => self.scatter(o, x, oh, ow),
+        };
+        for (dst, a) in plane.iter_mut().zip(acc) {
+            *dst = self.activation.apply(rescale(a.into(), self.shift));
+        }
+    }
+
     /// Accumulators of output channel `o` of a convolution: for each input channel and tap,
     /// one branch-free pass over the output positions whose input lies inside the image.
-    fn gather(&self, o: usize, x: &IntTensor, oh: usize, ow: usize) -> Vec<i64> {
+    fn gather<T: Accumulator>(&self, o: usize, x: &IntTensor, oh: usize, ow: usize) -> Vec<T> {
         let ConvSpec {
             in_channels: ci,
             kernel: k,
@@ -290,24 +320,31 @@ impl IntegerConv2d {
             ..
         } = self.spec;
         let (_, h, w) = x.shape();
-        let mut acc = vec![self.bias[o]; oh * ow];
+        let mut acc = vec![T::from_bias(self.bias[o]); oh * ow];
         for c in 0..ci {
             let wk = &self.weight[(o * ci + c) * k * k..][..k * k];
             let xc = &x.data[c * h * w..][..h * w];
             for ky in 0..k {
                 let (y0, y1) = valid_range(oh, s, ky, p, h);
                 for kx in 0..k {
-                    let wv = wk[ky * k + kx] as i64;
+                    let wv = T::from(wk[ky * k + kx]);
                     let (x0, x1) = valid_range(ow, s, kx, p, w);
-                    if wv == 0 || x0 >= x1 {
+                    if wk[ky * k + kx] == 0 || x0 >= x1 {
                         continue;
                     }
                     for oy in y0..y1 {
                         let row = &xc[(oy * s + ky - p) * w..][..w];
                         let out = &mut acc[oy * ow + x0..oy * ow + x1];
                         let first = x0 * s + kx - p;
-                        for (a, &v) in out.iter_mut().zip(row[first..].iter().step_by(s)) {
-                            *a += wv * v as i64;
+                        if s == 1 {
+                            // Contiguous on both sides: the loop vectorises.
+                            for (a, &v) in out.iter_mut().zip(&row[first..]) {
+                                *a += wv * T::from(v);
+                            }
+                        } else {
+                            for (a, &v) in out.iter_mut().zip(row[first..].iter().step_by(s)) {
+                                *a += wv * T::from(v);
+                            }
                         }
                     }
                 }
@@ -317,8 +354,10 @@ impl IntegerConv2d {
     }
 
     /// Accumulators of output channel `o` of a transposed convolution: each input position
-    /// adds `w·x` to output `i·stride + tap − padding`, one pass per channel and tap.
-    fn scatter(&self, o: usize, x: &IntTensor, oh: usize, ow: usize) -> Vec<i64> {
+    /// adds `w·x` to output `i·stride + tap − padding`. The columns are kept in `stride`
+    /// phases (column `j·s + φ` at `φ·W' + j`), so that for one tap the input row and its
+    /// outputs are both contiguous; the phases are interleaved back at the end.
+    fn scatter<T: Accumulator>(&self, o: usize, x: &IntTensor, oh: usize, ow: usize) -> Vec<T> {
         let ConvSpec {
             out_channels: co,
             kernel: k,
@@ -327,29 +366,61 @@ impl IntegerConv2d {
             ..
         } = self.spec;
         let (ci, h, w) = x.shape();
-        let mut acc = vec![self.bias[o]; oh * ow];
+        let wp = ow.div_ceil(s);
+        let row_len = s * wp;
+        let mut acc = vec![T::from_bias(self.bias[o]); oh * row_len];
         for c in 0..ci {
             let wk = &self.weight[(c * co + o) * k * k..][..k * k];
             let xc = &x.data[c * h * w..][..h * w];
             for ky in 0..k {
                 let (y0, y1) = inverse_range(h, s, ky, p, oh);
                 for kx in 0..k {
-                    let wv = wk[ky * k + kx] as i64;
+                    let wv = T::from(wk[ky * k + kx]);
                     let (x0, x1) = inverse_range(w, s, kx, p, ow);
-                    if wv == 0 || x0 >= x1 {
+                    if wk[ky * k + kx] == 0 || x0 >= x1 {
                         continue;
                     }
+                    // Output column of input x0 and its phase/position.
+                    let ox0 = x0 * s + kx - p;
+                    let start = (ox0 % s) * wp + ox0 / s;
                     for iy in y0..y1 {
                         let row = &xc[iy * w + x0..iy * w + x1];
-                        let first = (iy * s + ky - p) * ow + x0 * s + kx - p;
-                        for (a, &v) in acc[first..].iter_mut().step_by(s).zip(row) {
-                            *a += wv * v as i64;
+                        let base = (iy * s + ky - p) * row_len + start;
+                        for (a, &v) in acc[base..base + row.len()].iter_mut().zip(row) {
+                            *a += wv * T::from(v);
                         }
                     }
                 }
             }
         }
-        acc
+        if s == 1 {
+            return acc;
+        }
+        let mut out = Vec::with_capacity(oh * ow);
+        for r in acc.chunks_exact(row_len) {
+            out.extend((0..ow).map(|ox| r[(ox % s) * wp + ox / s]));
+        }
+        out
+    }
+}
+
+/// An exact integer accumulator (i32 when the layer's worst case fits, else i64).
+trait Accumulator:
+    Copy + Send + From<i32> + Into<i64> + std::ops::AddAssign + std::ops::Mul<Output = Self>
+{
+    /// The bias (the caller has checked that it fits).
+    fn from_bias(b: i64) -> Self;
+}
+
+impl Accumulator for i32 {
+    fn from_bias(b: i64) -> Self {
+        b as i32
+    }
+}
+
+impl Accumulator for i64 {
+    fn from_bias(b: i64) -> Self {
+        b
     }
 }
 
