@@ -23,6 +23,7 @@ pub struct SchemeOptions {
     pub device: String,
     /// Scheme-specific parameters (`--param key=value`; `params = { … }` in configs), read by
     /// the scheme into its own struct with unknown keys rejected.
+    #[serde(skip_serializing_if = "ParamTable::is_empty")]
     pub params: ParamTable,
 }
 

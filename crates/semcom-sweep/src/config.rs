@@ -5,7 +5,7 @@
 //! `docs/sweeps.md` for the format.
 
 use crate::error::{Result, SweepError};
-use semcom_channel::ChannelParams;
+use semcom_core::params::ParamTable;
 use semcom_core::{Budget, Ratio};
 use semcom_schemes::SchemeOptions;
 use serde::{Deserialize, Serialize};
@@ -31,7 +31,7 @@ pub struct SweepConfig {
     pub description: String,
     /// Base seed; per-image seeds are derived from it, the point key and the image index.
     pub seed: u64,
-    /// Metrics to compute per image (see [`crate::metrics::METRIC_NAMES`]).
+    /// Metrics to compute per item, by `semcom-measure` registry name (`psnr`, `ssim`, …).
     pub metrics: Vec<String>,
     /// Schemes to compare.
     pub schemes: Vec<SchemeSpec>,
@@ -65,6 +65,9 @@ pub struct SchemeSpec {
     /// Options passed to the scheme registry.
     #[serde(default)]
     pub options: SchemeOptions,
+    /// The scheme's own parameters (`params = { decoder = "nms16" }`), merged into `options`.
+    #[serde(default, skip_serializing_if = "ParamTable::is_empty")]
+    pub params: ParamTable,
     /// Skip this scheme with a warning (instead of failing) when this build does not have it.
     #[serde(default)]
     pub optional: bool,
@@ -86,9 +89,9 @@ pub struct ChannelSpec {
     /// Label in tables and plots (default: the name).
     #[serde(default)]
     pub label: Option<String>,
-    /// Channel parameters.
+    /// Channel parameters, typed per channel (`params = { pe = 0.16, block_bytes = 100 }`).
     #[serde(default)]
-    pub params: ChannelParams,
+    pub params: ParamTable,
     /// Skip this channel with a warning (instead of failing) when this build does not have it.
     #[serde(default)]
     pub optional: bool,
@@ -128,7 +131,26 @@ pub struct Budgets {
     pub bpp_max_kn: Option<Ratio>,
 }
 
-/// One image folder.
+/// What the items of a dataset are.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatasetKind {
+    /// Every image file is one still.
+    #[default]
+    Images,
+    /// The frames of the folder (file-name order) cut into clips of `frames` frames.
+    Clip,
+    /// Stereo pairs: files whose stems end in `L`/`R`, `_left`/`_right` or `left`/`right`.
+    Stereo,
+}
+
+impl DatasetKind {
+    fn is_images(&self) -> bool {
+        *self == DatasetKind::Images
+    }
+}
+
+/// One dataset: a folder of images, of clip frames or of stereo pairs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatasetSpec {
@@ -136,12 +158,21 @@ pub struct DatasetSpec {
     pub name: String,
     /// Folder of PNG/JPEG/WebP images (relative paths are relative to the working directory).
     pub path: PathBuf,
-    /// Use at most this many images, evenly spaced over the sorted file list.
+    /// Use at most this many items (images, clips, pairs), evenly spaced over the sorted list.
     #[serde(default)]
     pub limit: Option<usize>,
-    /// Also look into sub-folders (e.g. CIFAR's `test/<class>/`).
+    /// Also look into sub-folders (e.g. CIFAR's `test/<class>/`; image datasets only).
     #[serde(default)]
     pub recursive: bool,
+    /// What the items are (default: images).
+    #[serde(default, skip_serializing_if = "DatasetKind::is_images")]
+    pub kind: DatasetKind,
+    /// Frames per clip (clip datasets; default 30).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frames: Option<usize>,
+    /// Frame rate of the clips (clip datasets; default 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<f32>,
 }
 
 impl SweepConfig {
@@ -188,17 +219,6 @@ impl SweepConfig {
     /// MCS can carry for RGB images (the per-dataset check is in [`crate::plan::Plan`]).
     pub fn validate(&self) -> Result<()> {
         non_empty("metrics", self.metrics.len())?;
-        for (i, m) in self.metrics.iter().enumerate() {
-            if !crate::metrics::METRIC_NAMES.contains(&m.as_str()) {
-                return Err(SweepError::config(
-                    format!("metrics[{i}]"),
-                    format!(
-                        "unknown metric '{m}' (known: {})",
-                        crate::metrics::METRIC_NAMES.join(", ")
-                    ),
-                ));
-            }
-        }
         unique("metrics", self.metrics.iter().map(|s| s.as_str()))?;
         non_empty("schemes", self.schemes.len())?;
         unique("schemes", self.schemes.iter().map(|s| s.label()))?;
@@ -212,6 +232,22 @@ impl SweepConfig {
                     format!("datasets[{i}].limit"),
                     "must be at least 1",
                 ));
+            }
+            if let Some(f) = d.frames {
+                if d.kind != DatasetKind::Clip || !(1..=semcom_core::source::MAX_VIEWS).contains(&f) {
+                    return Err(SweepError::config(
+                        format!("datasets[{i}].frames"),
+                        format!("clip datasets only, 1..={}", semcom_core::source::MAX_VIEWS),
+                    ));
+                }
+            }
+            if let Some(fps) = d.fps {
+                if d.kind != DatasetKind::Clip || !(fps.is_finite() && fps > 0.0) {
+                    return Err(SweepError::config(
+                        format!("datasets[{i}].fps"),
+                        "clip datasets only, finite and positive",
+                    ));
+                }
             }
         }
         self.validate_snr()?;

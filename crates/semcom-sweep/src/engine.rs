@@ -1,18 +1,21 @@
 //! The sweep engine: runs the grid points of a [`Plan`] (images of a point in parallel with
 //! rayon), appends each finished point to the journal, and skips points already there.
 //!
-//! Determinism: image `i` at point `key` runs `run_chain` with the link seed
+//! Every item (still, clip or stereo pair) is measured by [`semcom_measure::measure`] on the
+//! 8-bit reconstruction, the one measurement path of every command.
+//!
+//! Determinism: item `i` at point `key` runs `run_chain` with the link seed
 //! [`crate::plan::image_seed`]`(seed, key, i)`, so results depend neither on scheduling, nor on
 //! the number of threads, nor on the shard, nor on whether the run was resumed.
 
 use crate::error::{Result, SweepError};
 use crate::journal::{sort_records, Header, ImageRecord, Journal, PointRecord, FORMAT};
-use crate::metrics;
 use crate::plan::{image_seed, Plan, Point, Shard};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
 use semcom_core::chain::Link;
 use semcom_core::{run_chain, Budget};
+use semcom_measure::{measure, References};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -153,13 +156,13 @@ pub fn run_point(plan: &Plan, p: &Point) -> std::result::Result<PointRecord, Str
         seed,
     };
     let images = ds
-        .images
+        .items
         .par_iter()
         .enumerate()
         .map(|(i, di)| {
             let seed = image_seed(plan.config.seed, &p.key, i);
             let out = catch_unwind(AssertUnwindSafe(|| {
-                run_chain(scheme, &di.image, &p.budget, &link_base(seed))
+                run_chain(scheme, &di.source, &p.budget, &link_base(seed))
             }))
             .map_err(|e| {
                 format!(
@@ -169,13 +172,15 @@ pub fn run_point(plan: &Plan, p: &Point) -> std::result::Result<PointRecord, Str
                 )
             })?
             .map_err(|e| format!("{}: {e}", di.name))?;
-            let rec = out.reconstruction.clamp01();
-            let mut m = BTreeMap::new();
-            for name in &plan.config.metrics {
-                let v = metrics::compute(name, &di.image, &rec)
-                    .map_err(|e| format!("{}: {name}: {e}", di.name))?;
-                m.insert(name.clone(), v.is_finite().then_some(v));
-            }
+            let m: BTreeMap<String, Option<f64>> = measure(
+                &plan.metrics,
+                &plan.config.metrics,
+                &di.source,
+                &out.views,
+                &References::default(),
+            )
+            .map_err(|e| format!("{}: {e}", di.name))?
+            .values;
             let a = out.accounting;
             Ok(ImageRecord {
                 index: i,

@@ -21,7 +21,6 @@ pub mod engine;
 pub mod error;
 pub mod fsutil;
 pub mod journal;
-pub mod metrics;
 pub mod plan;
 pub mod plot;
 pub mod registry;

@@ -4,6 +4,7 @@
 //! over the *whole* config (also over optional schemes this build lacks), so indices, shard
 //! slices and seeds do not change when a scheme becomes available later.
 
+use semcom_measure::{measure, MetricRegistry, References};
 use crate::config::{check_bpp_carriable, ChannelSpec, SchemeSpec, SweepConfig};
 use crate::dataset::{self, Dataset};
 use crate::error::{Result, SweepError};
@@ -117,6 +118,8 @@ pub struct Plan {
     pub points: Vec<Point>,
     /// Warnings (optional schemes skipped, with the reason).
     pub warnings: Vec<String>,
+    /// The metrics the config names come from.
+    pub metrics: MetricRegistry,
 }
 
 impl Plan {
@@ -125,6 +128,12 @@ impl Plan {
     /// colour planes of each dataset.
     pub fn new(config: SweepConfig, registry: &dyn Registry) -> Result<Self> {
         config.validate()?;
+        let metrics = registry.metrics();
+        for (i, m) in config.metrics.iter().enumerate() {
+            metrics
+                .get(m)
+                .map_err(|e| SweepError::config(format!("metrics[{i}]"), e.to_string()))?;
+        }
         let mut warnings = Vec::new();
         let mut schemes = Vec::new();
         for (i, spec) in config.schemes.iter().enumerate() {
@@ -182,13 +191,14 @@ impl Plan {
                     )
                 })?;
             }
-            if let Some(first) = ds
-                .images
-                .iter()
-                .min_by_key(|d| d.image.width().min(d.image.height()))
-            {
+            if let Some(first) = ds.items.iter().min_by_key(|d| {
+                let v = &d.source.views()[0];
+                v.width().min(v.height())
+            }) {
                 for (j, m) in config.metrics.iter().enumerate() {
-                    crate::metrics::compute(m, &first.image, &first.image).map_err(|e| {
+                    let views = first.source.views();
+                    let one = [m.clone()];
+                    measure(&metrics, &one, &first.source, views, &References::default()).map_err(|e| {
                         SweepError::config(
                             format!("metrics[{j}]"),
                             format!(
@@ -210,7 +220,9 @@ impl Plan {
                 for (di, d) in datasets.iter().enumerate() {
                     for b in &budgets {
                         for &snr_db in &snrs {
-                            if s.scheme.is_some() && c.model.is_some() {
+                            let modality = d.items[0].source.kind().modality();
+                            let accepts = s.scheme.as_ref().is_some_and(|x| x.accepts(modality));
+                            if accepts && c.model.is_some() {
                                 let key =
                                     point_key(s.spec.label(), c.spec.label(), &d.name, b, snr_db);
                                 points.push(Point {
@@ -229,6 +241,19 @@ impl Plan {
                 }
             }
         }
+        for s in &schemes {
+            for d in &datasets {
+                let modality = d.items[0].source.kind().modality();
+                if s.scheme.as_ref().is_some_and(|x| !x.accepts(modality)) {
+                    warnings.push(format!(
+                        "scheme '{}' does not transmit {} sources: skipped on dataset '{}'",
+                        s.spec.label(),
+                        modality.name(),
+                        d.name
+                    ));
+                }
+            }
+        }
         Ok(Plan {
             config,
             schemes,
@@ -236,6 +261,7 @@ impl Plan {
             datasets,
             points,
             warnings,
+            metrics,
         })
     }
 

@@ -3,12 +3,16 @@
 //!
 //! Default (batched) mode runs the network on batches with the differentiable channel layers of
 //! `semcom-nn` (same conventions as `semcom-channel`); `--chain` sends every image through
-//! `run_chain` with the `semcom-channel` models instead (any registry scheme, any image size).
+//! `run_chain` with the `semcom-channel` models instead (any registry scheme, any image size),
+//! scored on the 8-bit reconstruction by `semcom-measure` (the batched mode scores the network's
+//! float output, as training validation does).
 
 use crate::Global;
 use anyhow::{bail, Context};
 use rayon::prelude::*;
 use semcom_core::chain::{run_chain, Link};
+use semcom_core::Source;
+use semcom_measure::{measure, MetricRegistry, References};
 use semcom_core::rng::derive_seed;
 use semcom_core::{Budget, Image, Ratio};
 use semcom_nn::channel::ChannelSpec;
@@ -23,8 +27,8 @@ pub struct Args {
     #[arg(long, default_value = "deepjscc")]
     pub scheme: String,
     /// Bandwidth ratio k/n (e.g. `1/6`).
-    #[arg(long)]
-    pub cbr: Ratio,
+    #[arg(long = "kn", visible_alias = "cbr")]
+    pub kn: Ratio,
     /// Test SNRs in dB, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "0,5,10,15,20")]
     pub snr: Vec<f64>,
@@ -94,7 +98,7 @@ fn batched(args: &Args) -> anyhow::Result<Vec<EvalPoint>> {
     }
     let dir = semcom_schemes::deepjscc::weights_dir(args.weights.as_deref());
     let scheme = semcom_schemes::deepjscc::DeepJsccScheme::new(dir, &args.device)?;
-    let file = scheme.weights_file(args.cbr.value())?;
+    let file = scheme.weights_file(args.kn.value())?;
     let device = semcom_nn::device(&args.device).context("unknown device")?;
     let model = semcom_nn::deepjscc::DeepJscc::load(&file, device)?;
     let set = ImageSet::load_folder(&args.data, args.limit)?;
@@ -116,7 +120,8 @@ fn chained(args: &Args) -> anyhow::Result<Vec<EvalPoint>> {
         args.channel.as_str()
     };
     let channel = semcom_channel::registry::by_name(ch_name, &Default::default())?;
-    let budget = Budget::cbr(args.cbr)?;
+    let budget = Budget::cbr(args.kn)?;
+    let (registry, metric) = (MetricRegistry::default(), vec!["psnr".to_string()]);
     let all = list_images(&args.data)?;
     let files: Vec<PathBuf> = semcom_nn::data::evenly_spaced(all.len(), args.limit)
         .into_iter()
@@ -139,8 +144,11 @@ fn chained(args: &Args) -> anyhow::Result<Vec<EvalPoint>> {
                         snr_db: snr,
                         seed: derive_seed(args.seed, &[si as u64, i as u64]),
                     };
-                    let out = run_chain(scheme.as_ref(), img, &budget, &link)?;
-                    Ok(semcom_metrics::psnr::psnr(img, &out.reconstruction, 1.0)?)
+                    let src = Source::still(img.clone());
+                    let out = run_chain(scheme.as_ref(), &src, &budget, &link)?;
+                    let m = measure(&registry, &metric, &src, &out.views, &References::default())?;
+                    // Identical 8-bit images: PSNR is infinite; counted as 100 dB in the mean.
+                    Ok(m.get("psnr").unwrap_or(100.0))
                 })
                 .collect::<anyhow::Result<_>>()?;
             Ok(summarize(snr, &psnr))
@@ -165,14 +173,14 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
         for p in &points {
             let mut v = serde_json::to_value(p)?;
             v["scheme"] = args.scheme.clone().into();
-            v["k_over_n"] = args.cbr.to_string().into();
+            v["k_over_n"] = args.kn.to_string().into();
             v["channel"] = args.channel.clone().into();
             println!("{v}");
         }
     } else {
         println!(
             "{} k/n={} channel={} ({:.1} s)",
-            args.scheme, args.cbr, args.channel, secs
+            args.scheme, args.kn, args.channel, secs
         );
         println!(
             "{:>8} {:>8} {:>10} {:>8}",

@@ -76,7 +76,7 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
     }
     let n_points = plan.shard_points(shard).len();
     if args.check {
-        let images: usize = plan.datasets.iter().map(|d| d.images.len()).sum();
+        let images: usize = plan.datasets.iter().map(|d| d.items.len()).sum();
         if g.json {
             println!(
                 "{}",
