@@ -1,12 +1,12 @@
 //! Shared helpers of the integration tests: a toy analog scheme, a tiny dataset, configs.
 #![allow(dead_code)]
 
-use semcom_core::chain::{
-    complex_to_reals, reals_to_complex, Decoded, Encoded, LinkInfo, Payload, Received, SideInfo,
-    SourceMeta,
-};
+use semcom_core::chain::{complex_to_reals, reals_to_complex, LinkInfo, Payload, Received, SideInfo};
 use semcom_core::rng::SemRng;
-use semcom_core::{Budget, ChannelModel, CoreError, Image, Result, Scheme};
+use semcom_core::{
+    Budget, ChannelModel, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, PerView,
+    Result, Scheme, ViewMeta,
+};
 use semcom_sweep::config::{ChannelSpec, SchemeSpec};
 use semcom_sweep::{DefaultRegistry, Registry};
 use std::path::Path;
@@ -18,7 +18,7 @@ pub struct Toy {
     pub delay_ms: u64,
 }
 
-impl Scheme for Toy {
+impl ImageScheme for Toy {
     fn name(&self) -> &str {
         "toy"
     }
@@ -28,7 +28,7 @@ impl Scheme for Toy {
         budget: &Budget,
         _: &LinkInfo,
         _: &mut SemRng,
-    ) -> Result<Encoded> {
+    ) -> Result<ImageEncoded> {
         std::thread::sleep(std::time::Duration::from_millis(self.delay_ms));
         let k = budget
             .max_channel_uses(src.samples())
@@ -39,19 +39,20 @@ impl Scheme for Toy {
             .take(2 * k)
             .map(|x| (x - 0.5) * 2.0 * self.gain)
             .collect();
-        Ok(Encoded {
+        Ok(ImageEncoded {
             payload: Payload::Symbols(reals_to_complex(&v)),
             side: SideInfo::default(),
             payload_bits: 0,
+            stream_bytes: None,
         })
     }
     fn decode(
         &self,
         rx: &Received,
         _: &SideInfo,
-        meta: &SourceMeta,
+        meta: &ViewMeta,
         _: &LinkInfo,
-    ) -> Result<Decoded> {
+    ) -> Result<ImageDecoded> {
         let Received::Symbols { y, .. } = rx else {
             return Err(CoreError::Payload("symbols expected".into()));
         };
@@ -61,10 +62,9 @@ impl Scheme for Toy {
             .map(|v| v / (2.0 * self.gain) + 0.5)
             .collect();
         data.resize(n, 0.5);
-        Ok(Decoded {
-            image: Image::from_planar(meta.width, meta.height, meta.channels, data)?.clamp01(),
-            decode_ok: true,
-        })
+        Ok(ImageDecoded::ok(
+            Image::from_planar(meta.width, meta.height, meta.channels, data)?.clamp01(),
+        ))
     }
 }
 
@@ -76,14 +76,14 @@ pub struct ToyRegistry {
 impl Registry for ToyRegistry {
     fn scheme(&self, spec: &SchemeSpec) -> Result<Box<dyn Scheme>> {
         match spec.name.as_str() {
-            "toy-a" => Ok(Box::new(Toy {
+            "toy-a" => Ok(Box::new(PerView(Toy {
                 gain: 1.0,
                 delay_ms: self.delay_ms,
-            })),
-            "toy-b" => Ok(Box::new(Toy {
+            }))),
+            "toy-b" => Ok(Box::new(PerView(Toy {
                 gain: 0.5,
                 delay_ms: self.delay_ms,
-            })),
+            }))),
             other => Err(CoreError::UnknownName {
                 kind: "scheme",
                 name: other.into(),
