@@ -38,6 +38,22 @@ fn run(
     measure(r, &names(m), src, rec, refs).unwrap()
 }
 
+/// References with ground-truth labels for every view.
+fn labels(l: Vec<Vec<u8>>) -> References {
+    References {
+        labels: l.into_iter().map(Some).collect(),
+        ..Default::default()
+    }
+}
+
+/// References with key-area boxes for one view.
+fn boxes(b: Vec<Rect>) -> References {
+    References {
+        boxes: vec![Some(b)],
+        ..Default::default()
+    }
+}
+
 fn grey_like(img: &Image) -> Image {
     Image::filled(img.width(), img.height(), img.channels(), 0.5).unwrap()
 }
@@ -50,10 +66,7 @@ fn miou_with_labels_equals_espnet_miou_of_the_image() {
     let (a, la) = common::camvid(&shared, A);
     let (b, lb) = common::camvid(&shared, B);
     let src = Source::stereo(a.clone(), b.clone()).unwrap();
-    let refs = References {
-        labels: vec![Some(la.clone()), Some(lb.clone())],
-        ..Default::default()
-    };
+    let refs = labels(vec![la.clone(), lb.clone()]);
     let m = run(&r, &["miou"], &src, &[a.clone(), b.clone()], &refs);
     assert_eq!(nets.loaded(), ["espnet"], "only ESPNet is needed");
 
@@ -84,7 +97,7 @@ fn miou_with_labels_equals_espnet_miou_of_the_image() {
         &r,
         &["miou"],
         &Source::still(a.clone()),
-        &[a.clone()],
+        std::slice::from_ref(&a),
         &References::default(),
     );
     assert_eq!(m.get("miou"), Some(1.0));
@@ -98,13 +111,10 @@ fn a_grey_reconstruction_scores_far_lower_than_the_original() {
     let (a, la) = common::camvid(&shared, A);
     let src = Source::still(a.clone());
     let grey = grey_like(&a);
-    let labels = References {
-        labels: vec![Some(la)],
-        ..Default::default()
-    };
+    let gt = labels(vec![la]);
     let m = ["miou", "ap50"];
-    let orig = run(&r, &m, &src, &[a.clone()], &labels);
-    let bad = run(&r, &m, &src, &[grey.clone()], &labels);
+    let orig = run(&r, &m, &src, std::slice::from_ref(&a), &gt);
+    let bad = run(&r, &m, &src, std::slice::from_ref(&grey), &gt);
     let (mo, mg) = (orig.get("miou").unwrap(), bad.get("miou").unwrap());
     eprintln!(
         "{A}: mIoU original {mo:.4}, grey {mg:.4}; grey AP50 {:?}",
@@ -118,15 +128,12 @@ fn a_grey_reconstruction_scores_far_lower_than_the_original() {
 
     // ap50 against given boxes (the key areas found on the source): 1 for the source, ~0 for grey.
     let keys = nets.key_areas(&a).unwrap();
-    let boxes = References {
-        boxes: vec![Some(keys)],
-        ..Default::default()
-    };
+    let on_keys = boxes(keys);
     assert_eq!(
-        run(&r, &["ap50"], &src, &[a.clone()], &boxes).get("ap50"),
+        run(&r, &["ap50"], &src, std::slice::from_ref(&a), &on_keys).get("ap50"),
         Some(1.0)
     );
-    let ag = run(&r, &["ap50"], &src, &[grey], &boxes)
+    let ag = run(&r, &["ap50"], &src, &[grey], &on_keys)
         .get("ap50")
         .unwrap();
     assert!(ag < 0.1, "grey AP50 on given boxes {ag}");
@@ -157,11 +164,8 @@ fn key_area_metrics_are_the_masked_metrics_of_the_boxes() {
         Rect::new(100, 50, 200, 150).unwrap(),
         Rect::new(300, 190, 420, 290).unwrap(),
     ];
-    let refs = References {
-        boxes: vec![Some(given.clone())],
-        ..Default::default()
-    };
-    let got = run(&r, &m, &src, &[rec.clone()], &refs);
+    let refs = boxes(given.clone());
+    let got = run(&r, &m, &src, std::slice::from_ref(&rec), &refs);
     let region = Region::boxes(given);
     let psnr = semcom_metrics::psnr_masked(&a, &rec8, 1.0, &region).unwrap();
     let ssim = semcom_metrics::ssim_masked(&a, &rec8, 1.0, &region).unwrap();
@@ -187,7 +191,13 @@ fn key_area_metrics_are_the_masked_metrics_of_the_boxes() {
             "{got:?} vs {w:?}"
         );
     }
-    let found = run(&r, &m, &src, &[rec.clone()], &References::default());
+    let found = run(
+        &r,
+        &m,
+        &src,
+        std::slice::from_ref(&rec),
+        &References::default(),
+    );
     let region = Region::boxes(keys);
     assert_eq!(
         found.get("keyarea-psnr"),
@@ -199,10 +209,7 @@ fn key_area_metrics_are_the_masked_metrics_of_the_boxes() {
     );
 
     // A view given no box is undefined, not an error.
-    let none = References {
-        boxes: vec![Some(vec![])],
-        ..Default::default()
-    };
+    let none = boxes(vec![]);
     let got = run(
         &r,
         &["keyarea-psnr", "keyarea-ssim", "ap50"],
@@ -222,7 +229,13 @@ fn lpips_measures_or_names_the_missing_backbone() {
     let src = Source::still(a.clone());
     let backbone = shared.join("models/lpips/alexnet_features.safetensors");
     if backbone.is_file() {
-        let same = run(&r, &["lpips"], &src, &[a.clone()], &References::default());
+        let same = run(
+            &r,
+            &["lpips"],
+            &src,
+            std::slice::from_ref(&a),
+            &References::default(),
+        );
         assert!(same.get("lpips").unwrap().abs() < 1e-6);
         let grey = run(
             &r,
@@ -237,7 +250,7 @@ fn lpips_measures_or_names_the_missing_backbone() {
             &r,
             &names(&["lpips"]),
             &src,
-            &[a.clone()],
+            std::slice::from_ref(&a),
             &References::default(),
         )
         .unwrap_err()
@@ -265,7 +278,7 @@ fn listing_and_image_metrics_load_no_network_and_missing_weights_are_named() {
         &r,
         &names(&["psnr", "ssim"]),
         &src,
-        &[b.clone()],
+        std::slice::from_ref(&b),
         &References::default(),
     );
     assert!(m.unwrap().get("psnr").is_some());
@@ -280,7 +293,7 @@ fn listing_and_image_metrics_load_no_network_and_missing_weights_are_named() {
             &r,
             &names(&[metric]),
             &src,
-            &[b.clone()],
+            std::slice::from_ref(&b),
             &References::default(),
         )
         .unwrap_err()
@@ -294,7 +307,7 @@ fn listing_and_image_metrics_load_no_network_and_missing_weights_are_named() {
             &r,
             &names(&[metric]),
             &src,
-            &[b.clone()],
+            std::slice::from_ref(&b),
             &References::default(),
         );
         assert_eq!(again.unwrap_err().to_string(), e);
@@ -307,10 +320,7 @@ fn listing_and_image_metrics_load_no_network_and_missing_weights_are_named() {
     );
 
     // Given references that do not fit the view are errors.
-    let refs = References {
-        labels: vec![Some(vec![0; 10])],
-        ..Default::default()
-    };
+    let refs = labels(vec![vec![0; 10]]);
     let e = measure(&r, &names(&["miou"]), &src, &[b], &refs).unwrap_err();
     assert!(
         e.to_string()

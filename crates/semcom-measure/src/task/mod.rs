@@ -22,6 +22,7 @@ pub mod nets;
 
 use crate::{Metric, MetricRegistry, ViewPair};
 use nets::{TaskConfig, TaskNets};
+use semcom_core::Image;
 use semcom_metrics::detection::{self as det, ApMethod, GroundTruth};
 use semcom_metrics::segmentation::ConfusionMatrix;
 use semcom_metrics::Region;
@@ -84,12 +85,12 @@ pub fn all(nets: &Arc<TaskNets>) -> Vec<Box<dyn Metric>> {
         m(
             "keyarea-psnr",
             "PSNR inside the key-area boxes (else YOLOv5n car/bus/train/truck boxes on the source), dB",
-            keyarea_psnr,
+            |n, v| keyarea(n, v, semcom_metrics::psnr_masked),
         ),
         m(
             "keyarea-ssim",
             "SSIM inside the key-area boxes (else YOLOv5n car/bus/train/truck boxes on the source)",
-            keyarea_ssim,
+            |n, v| keyarea(n, v, semcom_metrics::ssim_masked),
         ),
         m(
             "lpips",
@@ -206,30 +207,19 @@ fn ap50(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
     }
 }
 
-/// The key-area region of a view: the given boxes, else YOLOv5n's key-class boxes on the
-/// source; `None` when there is no box.
-fn key_region(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<Region>, String> {
+/// A masked image metric (`psnr_masked`, `ssim_masked`).
+type Masked = fn(&Image, &Image, f64, &Region) -> semcom_metrics::Result<f64>;
+
+/// `f` restricted to the key areas of the view; `None` without a box.
+fn keyarea(nets: &TaskNets, v: &ViewPair<'_>, f: Masked) -> Result<Option<f64>, String> {
     let boxes = match v.boxes {
         Some(b) => b.to_vec(),
         None => nets.key_areas(v.src)?,
     };
-    Ok((!boxes.is_empty()).then(|| Region::boxes(boxes)))
-}
-
-fn keyarea_psnr(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
-    let Some(region) = key_region(nets, v)? else {
+    if boxes.is_empty() {
         return Ok(None);
-    };
-    semcom_metrics::psnr_masked(v.src, v.rec, 1.0, &region)
-        .map(Some)
-        .map_err(|e| e.to_string())
-}
-
-fn keyarea_ssim(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
-    let Some(region) = key_region(nets, v)? else {
-        return Ok(None);
-    };
-    semcom_metrics::ssim_masked(v.src, v.rec, 1.0, &region)
+    }
+    f(v.src, v.rec, 1.0, &Region::boxes(boxes))
         .map(Some)
         .map_err(|e| e.to_string())
 }
