@@ -89,6 +89,12 @@ fn miou_with_labels_equals_espnet_miou_of_the_image() {
         assert!(*d > 0.2 && *d < 1.0, "{d}");
     }
     eprintln!("mIoU vs labels: {A} {:.4}, {B} {:.4}", direct[0], direct[1]);
+    // Golden: the reference argmax map of the original ESPNet code scores the same.
+    let argmax =
+        Image::load(shared.join(format!("models/espnet/ref/camvid_{A}_argmax.png"))).unwrap();
+    let mut cm = ConfusionMatrix::new(12, Some(11)).unwrap();
+    cm.add(&la, &argmax.to_interleaved_u8()).unwrap();
+    assert_eq!(cm.miou().unwrap(), direct[0]);
     let mean = m.get("miou").unwrap();
     assert!((mean - (direct[0] + direct[1]) / 2.0).abs() < 1e-12);
 
@@ -327,4 +333,46 @@ fn listing_and_image_metrics_load_no_network_and_missing_weights_are_named() {
             .contains("10 ground-truth labels for 1024 pixels"),
         "{e}"
     );
+}
+
+/// Full CamVid test set (233 images, about 2 × 233 ESPNet forwards): the per-image mean mIoU of
+/// `measure` and, from the same segmentation path, the dataset-wide mIoU of one confusion
+/// matrix, which must be the reference 0.5717 (`shared/models/espnet/ref`).
+/// `cargo test --release -p semcom-measure --test task -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn camvid_test_set_per_image_and_dataset_miou() {
+    let Some((shared, r, nets)) = setup() else {
+        return;
+    };
+    let dir = shared.join("data/camvid/test");
+    let mut stems: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    stems.sort();
+    assert_eq!(stems.len(), 233);
+    let mut all = ConfusionMatrix::new(12, Some(11)).unwrap();
+    let mut per_image = Vec::new();
+    for stem in &stems {
+        let (img, gt) = common::camvid(&shared, stem);
+        let m = run(
+            &r,
+            &["miou"],
+            &Source::still(img.clone()),
+            std::slice::from_ref(&img),
+            &labels(vec![gt.clone()]),
+        );
+        per_image.push(m.get("miou").unwrap());
+        all.add(&gt, &nets.segment(&img).unwrap()).unwrap();
+    }
+    let mean = per_image.iter().sum::<f64>() / per_image.len() as f64;
+    let dataset = all.miou().unwrap();
+    eprintln!("CamVid test: per-image mean mIoU {mean:.4}, dataset mIoU {dataset:.4}");
+    assert!(
+        (dataset - 0.571_747_287_679_546_5).abs() < 1e-9,
+        "{dataset}"
+    );
+    assert!(mean > 0.3 && mean < 0.9);
 }
