@@ -374,3 +374,40 @@ fn camvid_test_set_per_image_and_dataset_miou() {
     assert!((dataset - 0.571_747).abs() < 1e-3, "{dataset}");
     assert!(mean > 0.3 && mean < 0.9);
 }
+
+#[test]
+fn one_registry_is_shared_by_threads() {
+    let Some((shared, r, nets)) = setup() else {
+        return;
+    };
+    let (a, _) = common::camvid(&shared, A);
+    let (b, _) = common::camvid(&shared, B);
+    let r = Arc::new(r);
+    let score = |img: Image| {
+        let r = r.clone();
+        std::thread::spawn(move || {
+            let src = Source::still(img.clone());
+            let rec = degraded(&img);
+            run(
+                &r,
+                &["keyarea-psnr", "ap50"],
+                &src,
+                &[rec],
+                &References::default(),
+            )
+        })
+    };
+    let (ta, tb) = (score(a.clone()), score(b.clone()));
+    let (ma, mb) = (ta.join().unwrap(), tb.join().unwrap());
+    assert_eq!(nets.loaded(), ["yolov5n"]);
+    // The same numbers as one thread after the other.
+    let again = run(
+        &r,
+        &["keyarea-psnr", "ap50"],
+        &Source::still(a.clone()),
+        &[degraded(&a)],
+        &References::default(),
+    );
+    assert_eq!(again, ma);
+    assert!(mb.get("keyarea-psnr").is_some(), "{mb:?}");
+}
