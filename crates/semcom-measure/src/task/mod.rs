@@ -84,17 +84,17 @@ pub fn all(nets: &Arc<TaskNets>) -> Vec<Box<dyn Metric>> {
         ),
         m(
             "keyarea-psnr",
-            "PSNR inside the key-area boxes (else YOLOv5n car/bus/train/truck boxes on the source), dB",
+            "PSNR inside the key-area boxes (else YOLOv5n key-class boxes on the source, default car/bus/train/truck), dB",
             |n, v| keyarea(n, v, semcom_metrics::psnr_masked),
         ),
         m(
             "keyarea-ssim",
-            "SSIM inside the key-area boxes (else YOLOv5n car/bus/train/truck boxes on the source)",
+            "SSIM inside the key-area boxes (else YOLOv5n key-class boxes on the source, default car/bus/train/truck)",
             |n, v| keyarea(n, v, semcom_metrics::ssim_masked),
         ),
         m(
             "lpips",
-            "LPIPS v0.1 (Zhang et al. 2018), AlexNet backbone (user-supplied weights)",
+            "LPIPS v0.1 (Zhang et al. 2018), AlexNet backbone by default (user-supplied ImageNet weights)",
             lpips,
         ),
     ]
