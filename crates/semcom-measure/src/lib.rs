@@ -24,7 +24,7 @@
 pub mod image;
 pub mod task;
 
-pub use task::nets::{TaskConfig, TaskNets};
+pub use task::nets::{TaskConfig, TaskError, TaskNets};
 
 use semcom_core::{Image, Source};
 use std::collections::BTreeMap;

@@ -21,7 +21,7 @@
 pub mod nets;
 
 use crate::{Metric, MetricRegistry, ViewPair};
-use nets::{TaskConfig, TaskNets};
+use nets::{TaskConfig, TaskError, TaskNets, TaskResult};
 use semcom_core::Image;
 use semcom_metrics::detection::{self as det, ApMethod, GroundTruth};
 use semcom_metrics::segmentation::ConfusionMatrix;
@@ -39,7 +39,7 @@ const CAMVID_VOID: usize = 11;
 /// IoU threshold of `ap50`.
 const AP_IOU: f64 = 0.5;
 
-type Compute = fn(&TaskNets, &ViewPair<'_>) -> Result<Option<f64>, String>;
+type Compute = fn(&TaskNets, &ViewPair<'_>) -> TaskResult<Option<f64>>;
 
 /// A task metric: one function of the shared networks and the view.
 struct TaskMetric {
@@ -57,7 +57,7 @@ impl Metric for TaskMetric {
         self.description
     }
     fn view(&self, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
-        (self.f)(&self.nets, v)
+        (self.f)(&self.nets, v).map_err(|e| e.to_string())
     }
 }
 
@@ -121,16 +121,16 @@ impl MetricRegistry {
     }
 }
 
-fn miou(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
+fn miou(nets: &TaskNets, v: &ViewPair<'_>) -> TaskResult<Option<f64>> {
     let pixels = v.src.pixels();
     let source_labels;
     let truth: &[u8] = match v.labels {
         Some(l) => {
             if l.len() != pixels {
-                return Err(format!(
+                return Err(TaskError::Reference(format!(
                     "{} ground-truth labels for {pixels} pixels",
                     l.len()
-                ));
+                )));
             }
             l
         }
@@ -140,18 +140,17 @@ fn miou(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
         }
     };
     let pred = nets.segment(v.rec)?;
-    let mut cm =
-        ConfusionMatrix::new(CAMVID_LABELS, Some(CAMVID_VOID)).map_err(|e| e.to_string())?;
+    let mut cm = ConfusionMatrix::new(CAMVID_LABELS, Some(CAMVID_VOID))?;
     cm.add(truth, &pred)
-        .map_err(|e| format!("ground-truth labels: {e}"))?;
+        .map_err(|e| TaskError::Reference(format!("ground-truth labels: {e}")))?;
     Ok(cm.miou().ok())
 }
 
-fn metric_box(b: [f64; 4]) -> Result<det::Box, String> {
-    det::Box::new(b[0], b[1], b[2], b[3]).map_err(|e| e.to_string())
+fn metric_box(b: [f64; 4]) -> TaskResult<det::Box> {
+    Ok(det::Box::new(b[0], b[1], b[2], b[3])?)
 }
 
-fn as_detection(d: &semcom_zoo::yolo::Detection, class: u32) -> Result<det::Detection, String> {
+fn as_detection(d: &semcom_zoo::yolo::Detection, class: u32) -> TaskResult<det::Detection> {
     Ok(det::Detection {
         image: 0,
         class,
@@ -160,9 +159,8 @@ fn as_detection(d: &semcom_zoo::yolo::Detection, class: u32) -> Result<det::Dete
     })
 }
 
-fn ap50(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
+fn ap50(nets: &TaskNets, v: &ViewPair<'_>) -> TaskResult<Option<f64>> {
     let on_rec = nets.detect(v.rec)?;
-    let err = |e: semcom_metrics::MetricsError| e.to_string();
     match v.boxes {
         Some(boxes) => {
             if boxes.is_empty() {
@@ -184,10 +182,10 @@ fn ap50(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
                         bbox: metric_box(b)?,
                     })
                 })
-                .collect::<Result<Vec<_>, String>>()?;
+                .collect::<TaskResult<Vec<_>>>()?;
             det::average_precision(&dets, &gts, AP_IOU, ApMethod::AllPoint)
                 .map(Some)
-                .map_err(err)
+                .map_err(TaskError::from)
         }
         None => {
             let on_src = nets.detect_source(v.src)?;
@@ -202,7 +200,7 @@ fn ap50(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
             let (dets, pseudo) = (conv(&on_rec)?, conv(&on_src)?);
             det::retention_ap(&dets, &pseudo, 0.0, AP_IOU, ApMethod::AllPoint)
                 .map(|r| Some(r.mean))
-                .map_err(err)
+                .map_err(TaskError::from)
         }
     }
 }
@@ -211,7 +209,7 @@ fn ap50(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
 type Masked = fn(&Image, &Image, f64, &Region) -> semcom_metrics::Result<f64>;
 
 /// `f` restricted to the key areas of the view; `None` without a box.
-fn keyarea(nets: &TaskNets, v: &ViewPair<'_>, f: Masked) -> Result<Option<f64>, String> {
+fn keyarea(nets: &TaskNets, v: &ViewPair<'_>, f: Masked) -> TaskResult<Option<f64>> {
     let boxes = match v.boxes {
         Some(b) => b.to_vec(),
         None => nets.key_areas(v.src)?,
@@ -219,11 +217,9 @@ fn keyarea(nets: &TaskNets, v: &ViewPair<'_>, f: Masked) -> Result<Option<f64>, 
     if boxes.is_empty() {
         return Ok(None);
     }
-    f(v.src, v.rec, 1.0, &Region::boxes(boxes))
-        .map(Some)
-        .map_err(|e| e.to_string())
+    Ok(Some(f(v.src, v.rec, 1.0, &Region::boxes(boxes))?))
 }
 
-fn lpips(nets: &TaskNets, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
+fn lpips(nets: &TaskNets, v: &ViewPair<'_>) -> TaskResult<Option<f64>> {
     nets.lpips(v.src, v.rec).map(Some)
 }

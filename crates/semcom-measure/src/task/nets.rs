@@ -16,6 +16,49 @@ use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+/// Errors of the task networks (cloneable: a failed load is kept and reported at every use).
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum TaskError {
+    /// A weights file is not where the models directory says.
+    #[error("missing weights file {path}: {how}")]
+    MissingWeights {
+        /// The file looked for.
+        path: String,
+        /// How to provide it.
+        how: String,
+    },
+    /// A network failed to load or to run (bad weights file, too small image, LibTorch).
+    #[error("{net}: {msg}")]
+    Network {
+        /// `espnet`, `yolov5n` or `lpips`.
+        net: &'static str,
+        /// What went wrong.
+        msg: String,
+    },
+    /// References that do not fit the view (label count or value, boxes outside the image).
+    #[error("{0}")]
+    Reference(String),
+    /// A metric of `semcom-metrics` failed (empty region, invalid box).
+    #[error("{0}")]
+    Metric(String),
+}
+
+impl From<semcom_metrics::MetricsError> for TaskError {
+    fn from(e: semcom_metrics::MetricsError) -> Self {
+        TaskError::Metric(e.to_string())
+    }
+}
+
+/// Result of the task networks and metrics.
+pub type TaskResult<T> = Result<T, TaskError>;
+
+fn network(net: &'static str) -> impl Fn(semcom_zoo::ZooError) -> TaskError {
+    move |e| TaskError::Network {
+        net,
+        msg: e.to_string(),
+    }
+}
+
 /// COCO ids of the stereo paper's key-area classes: car, bus, train, truck.
 pub const KEY_CLASSES: [usize; 4] = [2, 5, 6, 7];
 
@@ -67,7 +110,7 @@ impl TaskConfig {
 
     /// The path of the weights file `relative` (to the models directory); a missing file is an
     /// error naming it and saying how to provide it.
-    pub fn weights(&self, relative: &str, note: &str) -> Result<PathBuf, String> {
+    pub fn weights(&self, relative: &str, note: &str) -> TaskResult<PathBuf> {
         let p = self.models_dir().join(relative);
         if p.is_file() {
             return Ok(p);
@@ -79,12 +122,15 @@ impl TaskConfig {
                 semcom_zoo::weights::MODELS_ENV
             ),
         };
-        Err(format!("missing weights file {}: {how}{note}", p.display()))
+        Err(TaskError::MissingWeights {
+            path: p.display().to_string(),
+            how: format!("{how}{note}"),
+        })
     }
 }
 
 /// A network loaded at its first use; a failed load is kept and reported at every use.
-struct Lazy<T>(OnceLock<Result<Mutex<T>, String>>);
+struct Lazy<T>(OnceLock<TaskResult<Mutex<T>>>);
 
 impl<T: Send> Lazy<T> {
     fn new() -> Self {
@@ -93,10 +139,14 @@ impl<T: Send> Lazy<T> {
 
     fn with<R>(
         &self,
-        load: impl FnOnce() -> Result<T, String>,
-        f: impl FnOnce(&T) -> Result<R, String>,
-    ) -> Result<R, String> {
-        let net = self.0.get_or_init(|| load().map(Mutex::new)).as_ref()?;
+        load: impl FnOnce() -> TaskResult<T>,
+        f: impl FnOnce(&T) -> TaskResult<R>,
+    ) -> TaskResult<R> {
+        let net = self
+            .0
+            .get_or_init(|| load().map(Mutex::new))
+            .as_ref()
+            .map_err(Clone::clone)?;
         // The network is never mutated, so a panic elsewhere cannot leave it inconsistent.
         let guard = net.lock().unwrap_or_else(|p| p.into_inner());
         f(&guard)
@@ -130,11 +180,7 @@ impl<V> Memo<V> {
         Self(Mutex::new(VecDeque::new()))
     }
 
-    fn get_or(
-        &self,
-        img: &Image,
-        compute: impl FnOnce() -> Result<V, String>,
-    ) -> Result<Arc<V>, String> {
+    fn get_or(&self, img: &Image, compute: impl FnOnce() -> TaskResult<V>) -> TaskResult<Arc<V>> {
         let key = Key::of(img);
         let lock = || self.0.lock().unwrap_or_else(|p| p.into_inner());
         if let Some((_, v)) = lock().iter().find(|(k, _)| *k == key) {
@@ -192,41 +238,44 @@ impl TaskNets {
     }
 
     /// ESPNet-CamVid argmax labels of `img` (row-major, 0..=11, 11 = void).
-    pub fn segment(&self, img: &Image) -> Result<Vec<u8>, String> {
+    pub fn segment(&self, img: &Image) -> TaskResult<Vec<u8>> {
         let model = EspnetModel::Camvid;
         self.espnet.with(
             || {
                 let p = self.cfg.weights(model.default_file(), "")?;
-                Espnet::load(model, Some(&p)).map_err(|e| e.to_string())
+                Espnet::load(model, Some(&p)).map_err(network("espnet"))
             },
-            |net| net.segment(img).map_err(|e| e.to_string()),
+            |net| net.segment(img).map_err(network("espnet")),
         )
     }
 
     /// [`TaskNets::segment`] of a source view, memoised.
-    pub fn segment_source(&self, img: &Image) -> Result<Arc<Vec<u8>>, String> {
+    pub fn segment_source(&self, img: &Image) -> TaskResult<Arc<Vec<u8>>> {
         self.source_labels.get_or(img, || self.segment(img))
     }
 
     /// YOLOv5n detections on `img` (boxes in its pixels) with the configured thresholds.
-    pub fn detect(&self, img: &Image) -> Result<Vec<Detection>, String> {
+    pub fn detect(&self, img: &Image) -> TaskResult<Vec<Detection>> {
         self.yolo.with(
             || {
                 let p = self.cfg.weights(yolo::DEFAULT_FILE, "")?;
-                Yolo::load(Some(&p)).map_err(|e| e.to_string())
+                Yolo::load(Some(&p)).map_err(network("yolov5n"))
             },
-            |net| net.detect(img, &self.cfg.detect).map_err(|e| e.to_string()),
+            |net| {
+                net.detect(img, &self.cfg.detect)
+                    .map_err(network("yolov5n"))
+            },
         )
     }
 
     /// [`TaskNets::detect`] of a source view, memoised.
-    pub fn detect_source(&self, img: &Image) -> Result<Arc<Vec<Detection>>, String> {
+    pub fn detect_source(&self, img: &Image) -> TaskResult<Arc<Vec<Detection>>> {
         self.source_detections.get_or(img, || self.detect(img))
     }
 
     /// The key areas YOLOv5n finds on a source view: boxes of the key classes, widened to whole
     /// pixels (floor/ceil) and clipped to the image; boxes empty after clipping are dropped.
-    pub fn key_areas(&self, img: &Image) -> Result<Vec<Rect>, String> {
+    pub fn key_areas(&self, img: &Image) -> TaskResult<Vec<Rect>> {
         let dets = self.detect_source(img)?;
         Ok(key_rects(
             &dets,
@@ -237,7 +286,7 @@ impl TaskNets {
     }
 
     /// LPIPS distance of two images of one size.
-    pub fn lpips(&self, a: &Image, b: &Image) -> Result<f64, String> {
+    pub fn lpips(&self, a: &Image, b: &Image) -> TaskResult<f64> {
         let bb = self.cfg.lpips;
         self.lpips.with(
             || {
@@ -245,9 +294,9 @@ impl TaskNets {
                             shows how to convert torchvision's weights)";
                 let bp = self.cfg.weights(bb.backbone_file(), note)?;
                 let hp = self.cfg.weights(bb.heads_file(), "")?;
-                Lpips::load(bb, Some(&bp), Some(&hp)).map_err(|e| e.to_string())
+                Lpips::load(bb, Some(&bp), Some(&hp)).map_err(network("lpips"))
             },
-            |net| net.distance(a, b).map_err(|e| e.to_string()),
+            |net| net.distance(a, b).map_err(network("lpips")),
         )
     }
 }
