@@ -12,14 +12,19 @@
 //! ```
 //!
 //! * Image metrics ([`image`]): `psnr`, `psnr-y`, `ssim`, `ssim-y`, `ms-ssim`, `mse`.
-//! * Task metrics join through the [`Metric`] trait and [`MetricRegistry::add`]; they may read
-//!   per-view [`References`] (ground-truth labels, key-area boxes).
+//! * Task metrics ([`task`]): `miou`, `ap50`, `keyarea-psnr`, `keyarea-ssim`, `lpips`, with
+//!   pretrained networks loaded at first use ([`MetricRegistry::with_task_metrics`]). They join
+//!   through the [`Metric`] trait and [`MetricRegistry::add`] and may read per-view
+//!   [`References`] (ground-truth labels, key-area boxes).
 //! * A multi-view source (clip, stereo pair) scores the mean of the per-view values (the
 //!   per-frame average of video work); an infinite per-view value (identical views) gives
 //!   `None`, as does a metric that is undefined for the view.
 //! * A reconstruction with a non-finite value is an error, never a score.
 
 pub mod image;
+pub mod task;
+
+pub use task::nets::{TaskConfig, TaskError, TaskNets};
 
 use semcom_core::{Image, Source};
 use std::collections::BTreeMap;
