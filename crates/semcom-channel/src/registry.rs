@@ -162,7 +162,7 @@ mod tests {
         let p = params_from_table("ds2c2", &t).unwrap();
         assert_eq!((p.pe, p.block_bytes), (0.16, 1056));
         let e = params_from_table("awgn", &t).unwrap_err().to_string();
-        assert!(e.contains("awgn") && e.contains("pe"), "{e}");
+        assert!(e.contains("awgn") && e.contains("block_bytes"), "{e}");
         let mut t = semcom_core::params::ParamTable::new();
         semcom_core::params::parse_key_values("block_bytes=x", &mut t).unwrap();
         assert!(params_from_table("ds2c2", &t).is_err());

@@ -147,7 +147,7 @@ pub fn run_measured(
     )
     .with_context(|| format!("{} over {} at {snr_db} dB", scheme.name(), channel.name()))?;
     let m = measure(
-        &MetricRegistry::default(),
+        &MetricRegistry::with_task_metrics(None),
         metrics,
         src,
         &out.views,

@@ -94,7 +94,7 @@ fn bad_input_is_one_clear_line() {
     for (args, needle) in [
         (
             vec!["video", "--snr", "10", "--scheme", "mpeg2+ldpc"],
-            "unknown video scheme",
+            "unknown scheme 'mpeg2+ldpc'",
         ),
         (vec!["video", "--snr", "10", "--frames", "0"], "--frames"),
         (vec!["video", "/nonexistent/clip", "--snr", "10"], "reading"),

@@ -445,7 +445,6 @@ path = "../shared/data/kodak"
         assert!(err(&GOOD.replace("[[channels]]", "[[channels]]\ncolour = 1")).contains("colour"));
         assert!(err(&GOOD.replace("\"1/12\"", "\"1/0\"")).contains("budgets.kn"));
         assert!(err(&GOOD.replace("\"1/12\"", "\"3/2\"")).contains("budgets.kn[1]"));
-        assert!(err(&GOOD.replace("\"psnr\"", "\"psnrr\"")).contains("metrics[0]"));
         assert!(err(&GOOD.replace("step = 4", "step = 0")).contains("snr_range.step"));
         assert!(err(&GOOD.replace("snr_range", "snr_db = [1.0]\nsnr_range")).contains("not both"));
         assert!(err(&GOOD.replace("kn = [\"1/6\", \"1/12\"]", "")).contains("budgets"));

@@ -38,4 +38,7 @@ impl Registry for DefaultRegistry {
         let p = semcom_channel::registry::params_from_table(&spec.name, &spec.params)?;
         semcom_channel::by_name(&spec.name, &p)
     }
+    fn metrics(&self) -> MetricRegistry {
+        MetricRegistry::with_task_metrics(None)
+    }
 }
