@@ -9,7 +9,7 @@ use clap::ValueEnum;
 use ldpc_toolbox::decoder::factory::{DecoderFactory, DecoderImplementation};
 use ldpc_toolbox::sparse::SparseMatrix;
 use rayon::prelude::*;
-use semcom_ldpc::{CodeBlockCoder, DecoderConfig, DecoderKind};
+use semcom_ldpc::{CodeBlockCoder, DecoderConfig, DecoderKind, SimdPath};
 use std::time::Instant;
 
 /// CPU time of the calling thread (seconds): robust to other processes sharing the cores.
@@ -56,6 +56,11 @@ fn main() {
     println!(
         "BG1 Zc=384 K=8448 R=1/2 ({} block rows), BPSK AWGN Eb/N0 = {ebn0_db} dB, 1 thread",
         n / z - 22
+    );
+    println!(
+        "instruction-set path: {} (best on this CPU: {}; SEMCOM_SIMD=avx2|scalar forces a lower one)",
+        SimdPath::active(),
+        SimdPath::best()
     );
     println!("Mbit/s per core = information bits / thread CPU time; wall-clock Mbit/s shown too (shared machine)");
     println!(
