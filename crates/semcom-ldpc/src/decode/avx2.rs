@@ -5,10 +5,9 @@
 
 #![cfg(target_arch = "x86_64")]
 
-use super::kernel::{Kernel, State, VRule};
-use super::minsum::{run_generic, Rule};
+use super::kernel::{intrinsic_basics, Decoded, Job, Kernel, State};
+use super::minsum::run_generic;
 use super::simd::SimdPath;
-use super::QcDecoder;
 use std::arch::x86_64::*;
 
 /// The decode compiled with AVX2.
@@ -16,14 +15,8 @@ use std::arch::x86_64::*;
 /// # Safety
 /// The CPU must support AVX2 and FMA.
 #[target_feature(enable = "avx2,fma")]
-unsafe fn run<K: Kernel>(
-    dec: &QcDecoder,
-    chan: &[f32],
-    rule: Rule,
-    max_iter: usize,
-    early_stop: bool,
-) -> (Vec<f32>, usize, bool) {
-    run_generic::<K>(dec, chan, rule, max_iter, early_stop)
+pub(crate) unsafe fn run<K: Kernel>(job: Job) -> Decoded {
+    run_generic::<K>(job)
 }
 
 /// 16 i16 lanes.
@@ -33,42 +26,19 @@ pub(crate) struct I16;
 pub(crate) struct F32;
 
 impl Kernel for I16 {
-    type T = i16;
+    intrinsic_basics!(
+        i16,
+        __m256i,
+        _mm256_loadu_si256,
+        _mm256_storeu_si256,
+        _mm256_set1_epi16,
+        _mm256_setzero_si256
+    );
     const W: usize = 16;
     const PATH: SimdPath = SimdPath::Avx2;
-    type V = __m256i;
-    type State = State<__m256i>;
-    type Idx = __m256i;
+    /// Parities in the sign bits.
     type H = __m256i;
 
-    #[inline(always)]
-    unsafe fn load(p: *const i16) -> __m256i {
-        _mm256_loadu_si256(p as *const __m256i)
-    }
-    #[inline(always)]
-    unsafe fn store(p: *mut i16, v: __m256i) {
-        _mm256_storeu_si256(p as *mut __m256i, v)
-    }
-    #[inline(always)]
-    unsafe fn index(k: usize) -> __m256i {
-        _mm256_set1_epi16(k as i16)
-    }
-    #[inline(always)]
-    unsafe fn consts(rule: Rule) -> VRule<__m256i> {
-        match <i16 as super::minsum::Lane>::consts(rule) {
-            VRule::Scale(a) => VRule::Scale(_mm256_set1_epi16(a)),
-            VRule::Offset(b) => VRule::Offset(_mm256_set1_epi16(b)),
-        }
-    }
-    #[inline(always)]
-    unsafe fn init() -> Self::State {
-        State {
-            m1: _mm256_set1_epi16(i16::MAX),
-            m2: _mm256_set1_epi16(i16::MAX),
-            idx: _mm256_setzero_si256(),
-            sg: _mm256_setzero_si256(),
-        }
-    }
     /// x = max(l −sat r, −32767); a = |x|; m2 = min(m2, max(a, m1)) (the select
     /// `a < m1 ? m1 : a` then min, for integers); idx = a < m1 ? k : idx; m1 = min(m1, a).
     #[inline(always)]
@@ -82,20 +52,14 @@ impl Kernel for I16 {
         s.sg = _mm256_xor_si256(s.sg, x);
         x
     }
-    /// ⌊α·m⌋ as the high half of (2m)·α_Q15 (unsigned: 2m ≤ 65534), or max(m −sat β, 0).
+    /// ⌊α·m⌋ as the high half of (2m)·α_Q15 (unsigned: 2m ≤ 65534).
     #[inline(always)]
-    unsafe fn correct(s: &mut Self::State, c: VRule<__m256i>) {
-        match c {
-            VRule::Scale(a) => {
-                s.m1 = _mm256_mulhi_epu16(_mm256_slli_epi16::<1>(s.m1), a);
-                s.m2 = _mm256_mulhi_epu16(_mm256_slli_epi16::<1>(s.m2), a);
-            }
-            VRule::Offset(b) => {
-                let z = _mm256_setzero_si256();
-                s.m1 = _mm256_max_epi16(_mm256_subs_epi16(s.m1, b), z);
-                s.m2 = _mm256_max_epi16(_mm256_subs_epi16(s.m2, b), z);
-            }
-        }
+    unsafe fn scale(m: __m256i, a: __m256i) -> __m256i {
+        _mm256_mulhi_epu16(_mm256_slli_epi16::<1>(m), a)
+    }
+    #[inline(always)]
+    unsafe fn offset(m: __m256i, b: __m256i) -> __m256i {
+        _mm256_max_epi16(_mm256_subs_epi16(m, b), _mm256_setzero_si256())
     }
     /// R = sign(sg ⊕ t) · (idx = k ? m2 : m1) (`psignw` by (sg ⊕ t) | 1, never zero);
     /// L = max(t +sat R, −32767).
@@ -111,7 +75,6 @@ impl Kernel for I16 {
     unsafe fn h_zero() -> __m256i {
         _mm256_setzero_si256()
     }
-    /// Parities live in the sign bits.
     #[inline(always)]
     unsafe fn h_xor(acc: __m256i, l: __m256i) -> __m256i {
         _mm256_xor_si256(acc, l)
@@ -124,15 +87,6 @@ impl Kernel for I16 {
     unsafe fn h_any(h: __m256i) -> bool {
         (_mm256_movemask_epi8(h) as u32) & 0xAAAA_AAAA != 0
     }
-    unsafe fn run(
-        dec: &QcDecoder,
-        chan: &[f32],
-        rule: Rule,
-        max_iter: usize,
-        early_stop: bool,
-    ) -> (Vec<f32>, usize, bool) {
-        run::<Self>(dec, chan, rule, max_iter, early_stop)
-    }
 }
 
 /// The f32 sign bit in every lane.
@@ -142,45 +96,21 @@ unsafe fn sign_ps() -> __m256 {
 }
 
 impl Kernel for F32 {
-    type T = f32;
+    intrinsic_basics!(
+        f32,
+        __m256,
+        _mm256_loadu_ps,
+        _mm256_storeu_ps,
+        _mm256_set1_ps,
+        _mm256_setzero_ps
+    );
     const W: usize = 8;
     const PATH: SimdPath = SimdPath::Avx2;
-    type V = __m256;
-    type State = State<__m256>;
-    /// The edge index as an f32 (exact), compared in the float domain.
-    type Idx = __m256;
+    /// Parities as all-ones lanes.
     type H = __m256;
 
-    #[inline(always)]
-    unsafe fn load(p: *const f32) -> __m256 {
-        _mm256_loadu_ps(p)
-    }
-    #[inline(always)]
-    unsafe fn store(p: *mut f32, v: __m256) {
-        _mm256_storeu_ps(p, v)
-    }
-    #[inline(always)]
-    unsafe fn index(k: usize) -> __m256 {
-        _mm256_set1_ps(k as f32)
-    }
-    #[inline(always)]
-    unsafe fn consts(rule: Rule) -> VRule<__m256> {
-        match <f32 as super::minsum::Lane>::consts(rule) {
-            VRule::Scale(a) => VRule::Scale(_mm256_set1_ps(a)),
-            VRule::Offset(b) => VRule::Offset(_mm256_set1_ps(b)),
-        }
-    }
-    #[inline(always)]
-    unsafe fn init() -> Self::State {
-        State {
-            m1: _mm256_set1_ps(f32::MAX),
-            m2: _mm256_set1_ps(f32::MAX),
-            idx: _mm256_setzero_ps(),
-            sg: _mm256_setzero_ps(),
-        }
-    }
     /// x = l − r; a = |x| (sign bit cleared); lt = a < m1; m2 = minps(lt ? m1 : a, m2);
-    /// idx = lt ? k : idx; m1 = minps(a, m1) (= lt ? a : m1).
+    /// idx = lt ? k : idx (the index as an exact f32); m1 = minps(a, m1) (= lt ? a : m1).
     #[inline(always)]
     unsafe fn accumulate(s: &mut Self::State, l: __m256, r: __m256, k: __m256) -> __m256 {
         let x = _mm256_sub_ps(l, r);
@@ -192,20 +122,15 @@ impl Kernel for F32 {
         s.sg = _mm256_xor_ps(s.sg, x);
         x
     }
-    /// α·m (a plain multiply), or maxps(m − β, 0) (= x > 0 ? x : 0).
+    /// α·m (a plain multiply).
     #[inline(always)]
-    unsafe fn correct(s: &mut Self::State, c: VRule<__m256>) {
-        match c {
-            VRule::Scale(a) => {
-                s.m1 = _mm256_mul_ps(s.m1, a);
-                s.m2 = _mm256_mul_ps(s.m2, a);
-            }
-            VRule::Offset(b) => {
-                let z = _mm256_setzero_ps();
-                s.m1 = _mm256_max_ps(_mm256_sub_ps(s.m1, b), z);
-                s.m2 = _mm256_max_ps(_mm256_sub_ps(s.m2, b), z);
-            }
-        }
+    unsafe fn scale(m: __m256, a: __m256) -> __m256 {
+        _mm256_mul_ps(m, a)
+    }
+    /// maxps(m − β, 0) (= x > 0 ? x : 0).
+    #[inline(always)]
+    unsafe fn offset(m: __m256, b: __m256) -> __m256 {
+        _mm256_max_ps(_mm256_sub_ps(m, b), _mm256_setzero_ps())
     }
     /// R = (idx = k ? m2 : m1) | ((sg ⊕ t) & sign); L = t + R.
     #[inline(always)]
@@ -218,7 +143,7 @@ impl Kernel for F32 {
     unsafe fn h_zero() -> __m256 {
         _mm256_setzero_ps()
     }
-    /// acc ⊕ (l < 0) as all-ones lanes (−0 counts as bit 0, as in the scalar reference).
+    /// acc ⊕ (l < 0) (−0 counts as bit 0, as in the scalar reference).
     #[inline(always)]
     unsafe fn h_xor(acc: __m256, l: __m256) -> __m256 {
         _mm256_xor_ps(acc, _mm256_cmp_ps::<_CMP_LT_OQ>(l, _mm256_setzero_ps()))
@@ -230,14 +155,5 @@ impl Kernel for F32 {
     #[inline(always)]
     unsafe fn h_any(h: __m256) -> bool {
         _mm256_movemask_ps(h) != 0
-    }
-    unsafe fn run(
-        dec: &QcDecoder,
-        chan: &[f32],
-        rule: Rule,
-        max_iter: usize,
-        early_stop: bool,
-    ) -> (Vec<f32>, usize, bool) {
-        run::<Self>(dec, chan, rule, max_iter, early_stop)
     }
 }

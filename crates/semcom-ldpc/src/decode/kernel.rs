@@ -27,6 +27,24 @@ pub(crate) struct State<V> {
     pub(crate) sg: V,
 }
 
+/// The arguments of one decode.
+#[derive(Clone, Copy)]
+pub(crate) struct Job<'a> {
+    /// The decoder (graph and used rows).
+    pub(crate) dec: &'a QcDecoder,
+    /// Sanitised channel LLRs.
+    pub(crate) chan: &'a [f32],
+    /// Correction rule.
+    pub(crate) rule: Rule,
+    /// Maximum number of iterations.
+    pub(crate) max_iter: usize,
+    /// Stop on a zero syndrome.
+    pub(crate) early_stop: bool,
+}
+
+/// Posterior LLRs, iterations run, converged.
+pub(crate) type Decoded = (Vec<f32>, usize, bool);
+
 /// W lanes of [`Kernel::T`] on one instruction-set path.
 ///
 /// # Safety
@@ -52,16 +70,20 @@ pub(crate) trait Kernel {
     unsafe fn load(p: *const Self::T) -> Self::V;
     /// Unaligned store of W lanes.
     unsafe fn store(p: *mut Self::T, v: Self::V);
+    /// A lane value broadcast.
+    unsafe fn splat(x: Self::T) -> Self::V;
     /// Edge index `k` broadcast.
     unsafe fn index(k: usize) -> Self::Idx;
-    /// Correction constants broadcast.
-    unsafe fn consts(rule: Rule) -> VRule<Self::V>;
     /// State before the first edge of a layer (minima at the maximum, index 0, sign +).
     unsafe fn init() -> Self::State;
+    /// The two running minima of a state.
+    fn minima(s: &mut Self::State) -> (&mut Self::V, &mut Self::V);
     /// t = L − R_old of edge `k`, folded into the running minima and sign; returns t.
     unsafe fn accumulate(s: &mut Self::State, l: Self::V, r: Self::V, k: Self::Idx) -> Self::V;
-    /// Applies the correction rule to both minima.
-    unsafe fn correct(s: &mut Self::State, c: VRule<Self::V>);
+    /// The normalised correction of magnitudes `m` by `a` (α, in Q15 for i16).
+    unsafe fn scale(m: Self::V, a: Self::V) -> Self::V;
+    /// The offset correction of magnitudes `m` by `b` (β, floored at 0).
+    unsafe fn offset(m: Self::V, b: Self::V) -> Self::V;
     /// New message R of edge `k` (sign · corrected min1, or min2 at the argmin) and posterior
     /// L = t + R; returns (R, L).
     unsafe fn distribute(s: &Self::State, t: Self::V, k: Self::Idx) -> (Self::V, Self::V);
@@ -73,15 +95,81 @@ pub(crate) trait Kernel {
     unsafe fn h_or(a: Self::H, b: Self::H) -> Self::H;
     /// Whether any lane's parity is one.
     unsafe fn h_any(h: Self::H) -> bool;
-    /// The whole decode (`minsum::run_generic`) compiled for [`Kernel::PATH`].
-    unsafe fn run(
-        dec: &QcDecoder,
-        chan: &[f32],
-        rule: Rule,
-        max_iter: usize,
-        early_stop: bool,
-    ) -> (Vec<f32>, usize, bool);
+
+    /// Correction constants broadcast.
+    #[inline(always)]
+    unsafe fn consts(rule: Rule) -> VRule<Self::V> {
+        match Self::T::consts(rule) {
+            VRule::Scale(a) => VRule::Scale(Self::splat(a)),
+            VRule::Offset(b) => VRule::Offset(Self::splat(b)),
+        }
+    }
+    /// Applies the correction rule to both minima.
+    #[inline(always)]
+    unsafe fn correct(s: &mut Self::State, c: VRule<Self::V>) {
+        let (m1, m2) = Self::minima(s);
+        match c {
+            VRule::Scale(a) => (*m1, *m2) = (Self::scale(*m1, a), Self::scale(*m2, a)),
+            VRule::Offset(b) => (*m1, *m2) = (Self::offset(*m1, b), Self::offset(*m2, b)),
+        }
+    }
 }
+
+/// The decode on kernel `K`, compiled for its path (so that every step inlines).
+///
+/// # Safety
+/// The CPU must support `K::PATH`.
+pub(crate) unsafe fn run<K: Kernel>(job: Job) -> Decoded {
+    match K::PATH {
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Avx512 => super::avx512::run::<K>(job),
+        #[cfg(target_arch = "x86_64")]
+        SimdPath::Avx2 => super::avx2::run::<K>(job),
+        _ => super::minsum::run_generic::<K>(job),
+    }
+}
+
+/// The items every intrinsic kernel shares: lane and vector types, [`State`] of vectors, the
+/// index as a vector of lane values, unaligned loads/stores, broadcasts and the initial state.
+macro_rules! intrinsic_basics {
+    ($lane:ty, $v:ty, $loadu:path, $storeu:path, $set1:path, $zero:path) => {
+        type T = $lane;
+        type V = $v;
+        type State = State<$v>;
+        type Idx = $v;
+        #[inline(always)]
+        unsafe fn load(p: *const $lane) -> $v {
+            $loadu(p as *const _)
+        }
+        #[inline(always)]
+        unsafe fn store(p: *mut $lane, v: $v) {
+            $storeu(p as *mut _, v)
+        }
+        #[inline(always)]
+        unsafe fn splat(x: $lane) -> $v {
+            $set1(x)
+        }
+        #[inline(always)]
+        unsafe fn index(k: usize) -> $v {
+            $set1(k as $lane)
+        }
+        #[inline(always)]
+        unsafe fn init() -> State<$v> {
+            let max = $set1(<$lane as super::minsum::Lane>::MAX);
+            State {
+                m1: max,
+                m2: max,
+                idx: $zero(),
+                sg: $zero(),
+            }
+        }
+        #[inline(always)]
+        fn minima(s: &mut State<$v>) -> (&mut $v, &mut $v) {
+            (&mut s.m1, &mut s.m2)
+        }
+    };
+}
+pub(crate) use intrinsic_basics;
 
 /// The scalar reference on N lanes held in arrays (plain Rust: the compiler may vectorise it
 /// for the baseline target); `Portable<T, 1>` handles the lanes left over by any path when W
@@ -115,15 +203,12 @@ impl<T: Lane, const N: usize> Kernel for Portable<T, N> {
         std::ptr::write_unaligned(p as *mut [T; N], v)
     }
     #[inline(always)]
-    unsafe fn index(k: usize) -> T::Bits {
-        T::index(k)
+    unsafe fn splat(x: T) -> [T; N] {
+        [x; N]
     }
     #[inline(always)]
-    unsafe fn consts(rule: Rule) -> VRule<[T; N]> {
-        match T::consts(rule) {
-            VRule::Scale(a) => VRule::Scale([a; N]),
-            VRule::Offset(b) => VRule::Offset([b; N]),
-        }
+    unsafe fn index(k: usize) -> T::Bits {
+        T::index(k)
     }
     #[inline(always)]
     unsafe fn init() -> Self::State {
@@ -150,16 +235,16 @@ impl<T: Lane, const N: usize> Kernel for Portable<T, N> {
         }
         t
     }
+    fn minima(s: &mut Self::State) -> (&mut [T; N], &mut [T; N]) {
+        (&mut s.m1, &mut s.m2)
+    }
     #[inline(always)]
-    unsafe fn correct(s: &mut Self::State, c: VRule<[T; N]>) {
-        let c = match c {
-            VRule::Scale(a) => VRule::Scale(a[0]),
-            VRule::Offset(b) => VRule::Offset(b[0]),
-        };
-        for i in 0..N {
-            s.m1[i] = T::correct(s.m1[i], c);
-            s.m2[i] = T::correct(s.m2[i], c);
-        }
+    unsafe fn scale(m: [T; N], a: [T; N]) -> [T; N] {
+        std::array::from_fn(|i| T::correct(m[i], VRule::Scale(a[i])))
+    }
+    #[inline(always)]
+    unsafe fn offset(m: [T; N], b: [T; N]) -> [T; N] {
+        std::array::from_fn(|i| T::correct(m[i], VRule::Offset(b[i])))
     }
     #[inline(always)]
     unsafe fn distribute(s: &Self::State, t: [T; N], k: T::Bits) -> ([T; N], [T; N]) {
@@ -184,14 +269,5 @@ impl<T: Lane, const N: usize> Kernel for Portable<T, N> {
     #[inline(always)]
     unsafe fn h_any(h: [bool; N]) -> bool {
         h.iter().any(|&b| b)
-    }
-    unsafe fn run(
-        dec: &QcDecoder,
-        chan: &[f32],
-        rule: Rule,
-        max_iter: usize,
-        early_stop: bool,
-    ) -> (Vec<f32>, usize, bool) {
-        super::minsum::run_generic::<Self>(dec, chan, rule, max_iter, early_stop)
     }
 }

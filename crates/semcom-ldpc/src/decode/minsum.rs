@@ -12,7 +12,7 @@
 //! [`SimdPath`]; each step does the per-lane operations of [`Lane`] in the same order, so all
 //! paths give bit-identical results.
 
-use super::kernel::{Kernel, Portable, VRule};
+use super::kernel::{self, Decoded, Job, Kernel, Portable, VRule};
 use super::simd::SimdPath;
 use super::QcDecoder;
 use crate::graph::Circulant;
@@ -65,14 +65,7 @@ pub(crate) trait Lane: Copy + Default + PartialOrd {
     /// A lane as an LLR.
     fn to_llr(self) -> f32;
     /// The whole decode on the kernel of `path` (which the CPU must support).
-    fn run_on(
-        path: SimdPath,
-        dec: &QcDecoder,
-        chan: &[f32],
-        rule: Rule,
-        max_iter: usize,
-        early_stop: bool,
-    ) -> (Vec<f32>, usize, bool);
+    fn run_on(path: SimdPath, job: Job) -> Decoded;
 
     /// Variable-to-check message x = L − R_old of edge `k`, folded into the running
     /// min1/min2/argmin/sign product of its check; returns x.
@@ -118,25 +111,14 @@ pub(crate) trait Lane: Copy + Default + PartialOrd {
 /// `run_on` for a lane type: the portable kernel of N lanes, or the x86-64 kernels.
 macro_rules! run_on {
     ($portable:literal, $avx2:ty, $avx512:ty) => {
-        fn run_on(
-            path: SimdPath,
-            dec: &QcDecoder,
-            chan: &[f32],
-            rule: Rule,
-            max_iter: usize,
-            early_stop: bool,
-        ) -> (Vec<f32>, usize, bool) {
+        fn run_on(path: SimdPath, job: Job) -> Decoded {
             // SAFETY (all arms): the caller checked that the CPU supports `path`.
             match path {
                 #[cfg(target_arch = "x86_64")]
-                SimdPath::Avx512 => unsafe {
-                    <$avx512>::run(dec, chan, rule, max_iter, early_stop)
-                },
+                SimdPath::Avx512 => unsafe { kernel::run::<$avx512>(job) },
                 #[cfg(target_arch = "x86_64")]
-                SimdPath::Avx2 => unsafe { <$avx2>::run(dec, chan, rule, max_iter, early_stop) },
-                _ => unsafe {
-                    Portable::<Self, $portable>::run(dec, chan, rule, max_iter, early_stop)
-                },
+                SimdPath::Avx2 => unsafe { kernel::run::<$avx2>(job) },
+                _ => unsafe { kernel::run::<Portable<Self, $portable>>(job) },
             }
         }
     };
@@ -306,8 +288,15 @@ pub(crate) fn decode<T: Lane>(
     max_iter: usize,
     early_stop: bool,
     path: SimdPath,
-) -> (Vec<f32>, usize, bool) {
-    T::run_on(path, dec, chan, rule, max_iter, early_stop)
+) -> Decoded {
+    let job = Job {
+        dec,
+        chan,
+        rule,
+        max_iter,
+        early_stop,
+    };
+    T::run_on(path, job)
 }
 
 /// Layout of the posteriors inside the kernels: block column c occupies
@@ -420,14 +409,15 @@ impl Ext {
 /// The CPU must support `K::PATH` (the intrinsic kernels call this from a function compiled
 /// with the path's target features, so that everything inlines into it).
 #[inline(always)]
-pub(crate) unsafe fn run_generic<K: Kernel>(
-    dec: &QcDecoder,
-    chan: &[f32],
-    rule: Rule,
-    max_iter: usize,
-    early_stop: bool,
-) -> (Vec<f32>, usize, bool) {
+pub(crate) unsafe fn run_generic<K: Kernel>(job: Job) -> Decoded {
     debug_assert!(K::PATH.is_supported());
+    let Job {
+        dec,
+        chan,
+        rule,
+        max_iter,
+        early_stop,
+    } = job;
     let z = dec.h.z;
     let g = Ext::new(z, K::W);
     let cols = chan.len() / z;
@@ -559,7 +549,11 @@ mod tests {
         let mut xs = vec![0.0, -0.0, 1e4, -1e4, 4095.9, -4096.1, 4095.94, -4095.94];
         for i in -20_000..20_000 {
             let h = (i as f32 + 0.5) / Q16_SCALE;
-            xs.extend([h, f32::from_bits(h.to_bits() + 1), f32::from_bits(h.to_bits() - 1)]);
+            xs.extend([
+                h,
+                f32::from_bits(h.to_bits() + 1),
+                f32::from_bits(h.to_bits() - 1),
+            ]);
         }
         for x in xs {
             assert_eq!(i16::from_llr(x), reference(x), "{x:e}");
