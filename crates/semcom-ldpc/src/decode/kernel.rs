@@ -1,7 +1,7 @@
 //! The vector steps of layered min-sum on W lanes of one instruction-set path. The layer loop
 //! (`minsum::run_generic`) is written once over this trait; each path implements the steps
 //! with the same per-lane operations in the same order as the scalar reference of
-//! [`Lane`](super::minsum::Lane), so every path gives bit-identical results.
+//! [`Lane`], so every path gives bit-identical results.
 
 use super::minsum::{Lane, Rule};
 use super::simd::SimdPath;
