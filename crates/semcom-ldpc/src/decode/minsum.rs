@@ -300,17 +300,25 @@ pub(crate) fn decode<T: Lane>(
 }
 
 /// Layout of the posteriors inside the kernels: block column c occupies
-/// `[c·stride, c·stride + Zc)` followed by a mirror of its first W values, so that the W lanes
-/// starting at any position of the column are contiguous.
-#[derive(Clone, Copy, Debug)]
+/// `[c·stride, c·stride + Zc)` followed by a mirror of its first min(W, Zc) values, so that the
+/// W lanes starting at any position of the column are contiguous.
+///
+/// The Zc check nodes of a layer are cut into windows: `full` chunks of W lanes, then the
+/// remaining lanes in [`Ext::tails`] of 16, 8, 4, 2 and 1 lanes (each narrower than W, at most
+/// one of each), run by the portable reference compiled for the same path.
+#[derive(Clone, Debug)]
 struct Ext {
     z: usize,
     w: usize,
     stride: usize,
-    /// Number of whole W-lane chunks per block row (the Zc − full·W remaining check nodes run
-    /// one lane at a time).
+    /// Number of whole W-lane chunks per block row.
     full: usize,
+    /// (first lane, width) of the windows after the full chunks.
+    tails: Vec<(usize, usize)>,
 }
+
+/// Widths of the tail windows, widest first.
+const TAIL_WIDTHS: [usize; 5] = [16, 8, 4, 2, 1];
 
 /// One circulant of a layer in the [`Ext`] layout.
 #[derive(Clone, Copy, Debug)]
@@ -338,11 +346,22 @@ impl Edge {
 
 impl Ext {
     fn new(z: usize, w: usize) -> Self {
+        let full = z / w;
+        let mut r = full * w;
+        let mut tails = Vec::new();
+        for tw in TAIL_WIDTHS.into_iter().filter(|&tw| tw < w) {
+            if z - r >= tw {
+                tails.push((r, tw));
+                r += tw;
+            }
+        }
+        debug_assert_eq!(r, z);
         Self {
             z,
             w,
             stride: z + w,
-            full: z / w,
+            full,
+            tails,
         }
     }
 
@@ -386,19 +405,26 @@ impl Ext {
     }
 
     /// Restores the mirror of the column at `e.base` after a layer wrote it through `e`: the
-    /// one chunk whose window crossed the end of the column wrote its first values into the
-    /// mirror; they move to the front, then the mirror is refreshed.
+    /// one window whose lanes crossed the end of the column (lane `e.wrap` inside it) wrote its
+    /// values past the end into the mirror; they move to the front, then the mirror is
+    /// refreshed.
     #[inline(always)]
     fn remirror<T: Copy>(&self, ext: &mut [T], e: &Edge) {
-        if self.full == 0 {
-            return;
-        }
         let c = &mut ext[e.base..e.base + self.stride];
-        let (q, rem) = (e.wrap / self.w, e.wrap % self.w);
-        if rem != 0 && q < self.full {
-            c.copy_within(self.z..self.z + self.w - rem, 0);
+        let crossing_end = if e.wrap < self.full * self.w {
+            Some((e.wrap / self.w + 1) * self.w).filter(|_| !e.wrap.is_multiple_of(self.w))
+        } else {
+            self.tails
+                .iter()
+                .find(|&&(r, tw)| r < e.wrap && e.wrap < r + tw)
+                .map(|&(r, tw)| r + tw)
+        };
+        if let Some(end) = crossing_end {
+            // lanes wrap..end went to column positions z..z + (end − wrap)
+            c.copy_within(self.z..self.z + end - e.wrap, 0);
         }
-        c.copy_within(..self.w, self.z);
+        let m = self.w.min(self.z);
+        c.copy_within(..m, self.z);
     }
 }
 
@@ -436,7 +462,7 @@ pub(crate) unsafe fn run_generic<K: Kernel>(job: Job) -> Decoded {
     let mut t = vec![K::T::default(); dmax * K::W];
     let kidx: [K::Idx; MAX_DEG] = std::array::from_fn(|k| K::index(k));
     let kidx1: [<K::T as Lane>::Bits; MAX_DEG] = std::array::from_fn(K::T::index);
-    let (c, c1) = (K::consts(rule), Portable::<K::T, 1>::consts(rule));
+    let c = K::consts(rule);
     if early_stop && syndrome_zero::<K>(&layers, &g, &ext) {
         return (g.gather(&ext), 0, true);
     }
@@ -446,8 +472,8 @@ pub(crate) unsafe fn run_generic<K: Kernel>(job: Job) -> Decoded {
             for j in 0..g.full {
                 layer_chunk::<K>(layer, &g, j * K::W, &mut ext, m, &mut t, &kidx, c);
             }
-            for r in g.full * K::W..z {
-                layer_chunk::<Portable<K::T, 1>>(layer, &g, r, &mut ext, m, &mut t, &kidx1, c1);
+            for &(r, tw) in &g.tails {
+                tail_chunk::<K::T>(tw, layer, &g, r, &mut ext, m, &mut t, &kidx1, rule);
             }
             for e in layer {
                 g.remirror(&mut ext, e);
@@ -499,6 +525,54 @@ unsafe fn layer_chunk<K: Kernel>(
     }
 }
 
+/// [`layer_chunk`] on the `tw` lanes from `r0` with the portable reference of that width.
+///
+/// # Safety
+/// As [`run_generic`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn tail_chunk<T: Lane>(
+    tw: usize,
+    layer: &[Edge],
+    g: &Ext,
+    r0: usize,
+    ext: &mut [T],
+    msgs: *mut T,
+    t: &mut [T],
+    kidx: &[T::Bits; MAX_DEG],
+    rule: Rule,
+) {
+    macro_rules! by_width {
+        ($($n:literal),*) => {
+            match tw {
+                $($n => {
+                    let c = Portable::<T, $n>::consts(rule);
+                    layer_chunk::<Portable<T, $n>>(layer, g, r0, ext, msgs, t, kidx, c)
+                })*
+                _ => unreachable!("tail widths are TAIL_WIDTHS"),
+            }
+        };
+    }
+    by_width!(16, 8, 4, 2, 1)
+}
+
+/// Whether any of the `tw` checks from `r0` is unsatisfied ([`parities`] of that width).
+///
+/// # Safety
+/// As [`run_generic`].
+#[inline(always)]
+unsafe fn tail_parity<T: Lane>(tw: usize, layer: &[Edge], g: &Ext, r0: usize, ext: &[T]) -> bool {
+    macro_rules! by_width {
+        ($($n:literal),*) => {
+            match tw {
+                $($n => Portable::<T, $n>::h_any(parities::<Portable<T, $n>>(layer, g, r0, ext)),)*
+                _ => unreachable!("tail widths are TAIL_WIDTHS"),
+            }
+        };
+    }
+    by_width!(16, 8, 4, 2, 1)
+}
+
 /// Whether the hard decisions (L < 0 ⇒ 1) satisfy every check of `layers`.
 ///
 /// # Safety
@@ -513,10 +587,11 @@ unsafe fn syndrome_zero<K: Kernel>(layers: &[Vec<Edge>], g: &Ext, ext: &[K::T]) 
         if K::h_any(any) {
             return false;
         }
-        for r in g.full * K::W..g.z {
-            if Portable::<K::T, 1>::h_any(parities::<Portable<K::T, 1>>(layer, g, r, ext)) {
-                return false;
-            }
+        if g.tails
+            .iter()
+            .any(|&(r, tw)| tail_parity(tw, layer, g, r, ext))
+        {
+            return false;
         }
     }
     true
