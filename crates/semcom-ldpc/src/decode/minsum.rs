@@ -300,8 +300,10 @@ pub(crate) fn decode<T: Lane>(
 }
 
 /// Layout of the posteriors inside the kernels: block column c occupies
-/// `[c·stride, c·stride + Zc)` followed by a mirror of its first min(W, Zc) values, so that the
-/// W lanes starting at any position of the column are contiguous.
+/// `[base, base + Zc)` with base = c·stride + W, preceded by a gap of W lanes and followed by a
+/// mirror of its first min(W, Zc) values, so that the W lanes starting at any position of the
+/// column are contiguous (the gap lets the fix-up after a layer, [`remirror`], move W lanes
+/// ending anywhere in the front).
 ///
 /// The Zc check nodes of a layer are cut into windows: `full` chunks of W lanes, then the
 /// remaining lanes in [`Ext::tails`] of 16, 8, 4, 2 and 1 lanes (each narrower than W, at most
@@ -323,7 +325,7 @@ const TAIL_WIDTHS: [usize; 5] = [16, 8, 4, 2, 1];
 /// One circulant of a layer in the [`Ext`] layout.
 #[derive(Clone, Copy, Debug)]
 struct Edge {
-    /// Offset of the block column (col·stride).
+    /// Offset of the block column (col·stride + W).
     base: usize,
     /// Cyclic shift.
     shift: usize,
@@ -332,10 +334,10 @@ struct Edge {
 }
 
 impl Edge {
-    /// Offset of lane `r` of the circulant: base + (r + shift) mod Zc.
+    /// Position of lane `r` of the circulant in its column: (r + shift) mod Zc.
     #[inline(always)]
-    fn at(&self, r: usize, z: usize) -> usize {
-        let o = self.base + self.shift + r;
+    fn pos(&self, r: usize, z: usize) -> usize {
+        let o = self.shift + r;
         if r >= self.wrap {
             o - z
         } else {
@@ -359,7 +361,7 @@ impl Ext {
         Self {
             z,
             w,
-            stride: z + w,
+            stride: z + 2 * w,
             full,
             tails,
         }
@@ -369,7 +371,7 @@ impl Ext {
     fn edges(&self, row: &[Circulant]) -> Vec<Edge> {
         row.iter()
             .map(|e| Edge {
-                base: e.col * self.stride,
+                base: e.col * self.stride + self.w,
                 shift: e.shift,
                 wrap: self.z - e.shift,
             })
@@ -385,11 +387,11 @@ impl Ext {
             .chunks_exact_mut(self.stride)
             .zip(flat.chunks_exact(self.z))
         {
-            for (o, &i) in o.iter_mut().zip(i) {
+            let col = &mut o[self.w..];
+            for (o, &i) in col.iter_mut().zip(i) {
                 *o = T::from_llr(i);
             }
-            let m = self.w.min(self.z);
-            o.copy_within(..m, self.z);
+            col.copy_within(..self.w.min(self.z), self.z);
         }
         ext
     }
@@ -399,19 +401,19 @@ impl Ext {
     fn gather<T: Lane>(&self, ext: &[T]) -> Vec<f32> {
         let mut flat = Vec::with_capacity(ext.len() / self.stride * self.z);
         for c in ext.chunks_exact(self.stride) {
-            flat.extend(c[..self.z].iter().map(|&v| v.to_llr()));
+            flat.extend(c[self.w..self.w + self.z].iter().map(|&v| v.to_llr()));
         }
         flat
     }
+}
 
-    /// Restores the mirror of the column at `e.base` after a layer wrote it through `e`: the
-    /// one window whose lanes crossed the end of the column (lane `e.wrap` inside it) wrote its
-    /// values past the end into the mirror; they move to the front, then the mirror is
-    /// refreshed.
+impl Ext {
+    /// After a layer wrote the column of `e`: how many lanes (0 < n < W) the window crossing
+    /// the end of the column (lane `e.wrap` strictly inside it) wrote past the end, into the
+    /// mirror; None when a window starts at `e.wrap`.
     #[inline(always)]
-    fn remirror<T: Copy>(&self, ext: &mut [T], e: &Edge) {
-        let c = &mut ext[e.base..e.base + self.stride];
-        let crossing_end = if e.wrap < self.full * self.w {
+    fn crossed(&self, e: &Edge) -> Option<usize> {
+        let end = if e.wrap < self.full * self.w {
             Some((e.wrap / self.w + 1) * self.w).filter(|_| !e.wrap.is_multiple_of(self.w))
         } else {
             self.tails
@@ -419,13 +421,23 @@ impl Ext {
                 .find(|&&(r, tw)| r < e.wrap && e.wrap < r + tw)
                 .map(|&(r, tw)| r + tw)
         };
-        if let Some(end) = crossing_end {
-            // lanes wrap..end went to column positions z..z + (end − wrap)
-            c.copy_within(self.z..self.z + end - e.wrap, 0);
-        }
-        let m = self.w.min(self.z);
-        c.copy_within(..m, self.z);
+        end.map(|end| end - e.wrap)
     }
+}
+
+/// Restores the column of `e` after a layer wrote it: the n lanes that the window crossing the
+/// end wrote into the mirror move to the front (as the W lanes ending there: the first W − n
+/// land in the gap), then the mirror is refreshed from the front. Two vector moves, no memmove.
+///
+/// # Safety
+/// As [`run_generic`]; `K::W` is the layout's W.
+#[inline(always)]
+unsafe fn remirror<K: Kernel>(g: &Ext, ext: &mut [K::T], e: &Edge) {
+    let p = ext.as_mut_ptr().add(e.base);
+    if let Some(n) = g.crossed(e) {
+        K::store(p.add(n).sub(K::W), K::load(p.add(g.z + n).sub(K::W)));
+    }
+    K::store(p.add(g.z), K::load(p));
 }
 
 /// The whole decode on kernel `K`: layout, messages, iterations and early termination, from
@@ -476,7 +488,7 @@ pub(crate) unsafe fn run_generic<K: Kernel>(job: Job) -> Decoded {
                 tail_chunk::<K::T>(tw, layer, &g, r, &mut ext, m, &mut t, &kidx1, rule);
             }
             for e in layer {
-                g.remirror(&mut ext, e);
+                remirror::<K>(&g, &mut ext, e);
             }
             m = m.add(layer.len() * z);
         }
@@ -509,7 +521,7 @@ unsafe fn layer_chunk<K: Kernel>(
     let mut s = K::init();
     let (mut m, mut tp) = (msgs.add(r0), t.as_mut_ptr());
     for (e, &k) in layer.iter().zip(kidx) {
-        let x = K::accumulate(&mut s, K::load(l.add(e.at(r0, z))), K::load(m), k);
+        let x = K::accumulate(&mut s, K::load(l.add(e.base + e.pos(r0, z))), K::load(m), k);
         K::store(tp, x);
         m = m.add(z);
         tp = tp.add(K::W);
@@ -519,7 +531,7 @@ unsafe fn layer_chunk<K: Kernel>(
     for (e, &k) in layer.iter().zip(kidx) {
         let (r, post) = K::distribute(&s, K::load(tp), k);
         K::store(m, r);
-        K::store(l.add(e.at(r0, z)), post);
+        K::store(l.add(e.base + e.pos(r0, z)), post);
         m = m.add(z);
         tp = tp.add(K::W);
     }
@@ -606,7 +618,7 @@ unsafe fn parities<K: Kernel>(layer: &[Edge], g: &Ext, r0: usize, ext: &[K::T]) 
     let l = ext.as_ptr();
     let mut x = K::h_zero();
     for e in layer {
-        x = K::h_xor(x, K::load(l.add(e.at(r0, g.z))));
+        x = K::h_xor(x, K::load(l.add(e.base + e.pos(r0, g.z))));
     }
     x
 }
