@@ -206,9 +206,14 @@ impl Lane for i16 {
     /// round(x·[`Q16_SCALE`]) (half away from zero) clamped to ±32767, branch-free:
     /// trunc(q + copysign(0.5⁻, q)) with 0.5⁻ the float just below ½ is exact rounding.
     #[inline(always)]
+    #[allow(clippy::manual_clamp)]
     fn from_llr(x: f32) -> Self {
-        let q = (x * Q16_SCALE).clamp(-32767.0, 32767.0);
-        (q + HALF_BELOW.copysign(q)) as i16
+        // max/min rather than clamp: NaN becomes −32767, so the value below is always in range
+        let q = (x * Q16_SCALE).max(-32767.0).min(32767.0);
+        let r = q + HALF_BELOW.copysign(q);
+        // SAFETY: r is finite and |r| < 32768. (The checked `as` casts are not vectorised by
+        // LLVM; this one is a plain `cvttps2dq`.)
+        unsafe { r.to_int_unchecked::<i32>() as i16 }
     }
     #[inline(always)]
     fn to_llr(self) -> f32 {
@@ -646,6 +651,11 @@ mod tests {
             assert_eq!(i16::from_llr(x), reference(x), "{x:e}");
         }
         assert_eq!(i16::from_llr(0.49999997 / Q16_SCALE), 0);
+        assert_eq!(
+            i16::from_llr(f32::NAN),
+            -32767,
+            "never reached (NaN is rejected) but sound"
+        );
         assert_eq!(i16::from_llr(-0.5 / Q16_SCALE), -1);
     }
 }
