@@ -410,9 +410,7 @@ impl Ext {
         }
         flat
     }
-}
 
-impl Ext {
     /// After a layer wrote the column of `e`: how many lanes (0 < n < W) the window crossing
     /// the end of the column (lane `e.wrap` strictly inside it) wrote past the end, into the
     /// mirror; None when a window starts at `e.wrap`.
