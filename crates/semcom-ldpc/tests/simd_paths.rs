@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use semcom_ldpc::decode::{CwDecodeResult, LLR_MAX};
-use semcom_ldpc::{CodeBlockCoder, DecoderConfig, DecoderKind, SimdPath};
+use semcom_ldpc::{CodeBlockCoder, DecoderConfig, DecoderKind, LdpcError, SimdPath};
 
 const KINDS: [DecoderKind; 5] = [
     DecoderKind::MinSumNormalized(0.75),
@@ -59,11 +59,15 @@ fn decode(
     coder.decoder().decode_on(path, llr, &cfg, early).unwrap()
 }
 
-/// The supported paths; says which are skipped.
+/// The supported paths; says which are skipped (and checks that decoding on them is an error).
 fn paths() -> Vec<SimdPath> {
     let (yes, no): (Vec<_>, Vec<_>) = SimdPath::ALL.into_iter().partition(|p| p.is_supported());
     for p in no {
         eprintln!("skipping the {p} path: this CPU does not support it");
+        let (coder, words) = words(40, 100, 0.0, 1);
+        let cfg = DecoderConfig::default();
+        let out = coder.decoder().decode_on(p, &words[0], &cfg, true);
+        assert!(matches!(out, Err(LdpcError::Config(_))), "{p}");
     }
     yes
 }
