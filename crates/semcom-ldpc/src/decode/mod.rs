@@ -1,6 +1,7 @@
 //! LDPC decoders over the lifted QC matrix: layered normalised/offset min-sum (f32 or i16 fixed
-//! point, Z-wide vector loops) and flooding sum-product (boxplus-φ), all with early termination
-//! on a zero syndrome. LLR convention: L = ln P(b=0)/P(b=1).
+//! point, on AVX-512, AVX2 or portable kernels chosen at run time per [`SimdPath`], with
+//! bit-identical results) and flooding sum-product (boxplus-φ), all with early termination on a
+//! zero syndrome. LLR convention: L = ln P(b=0)/P(b=1).
 
 /// `multiversion!(fn name = generic_path; (args) -> ret)` defines `fn name(path: SimdPath,
 /// args)` that runs the `#[inline(always)]` function `generic_path` (e.g. `kernel::<f32>`)
