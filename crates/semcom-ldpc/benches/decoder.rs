@@ -1,6 +1,7 @@
 //! Decoder throughput on BG1, Zc = 384, K = 8448, rate 1/2 (E = 16896, 24 block rows used),
 //! BPSK/AWGN at Eb/N0 = 2 dB (nearly every word decodes), compared with ldpc-toolbox's
 //! decoders on the same sub-code. Prints a table; `cargo bench -p semcom-ldpc --bench decoder`.
+//! Prints the instruction-set path that ran; `SEMCOM_SIMD=avx2|scalar` forces a lower one.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -9,7 +10,7 @@ use clap::ValueEnum;
 use ldpc_toolbox::decoder::factory::{DecoderFactory, DecoderImplementation};
 use ldpc_toolbox::sparse::SparseMatrix;
 use rayon::prelude::*;
-use semcom_ldpc::{CodeBlockCoder, DecoderConfig, DecoderKind};
+use semcom_ldpc::{CodeBlockCoder, DecoderConfig, DecoderKind, SimdPath};
 use std::time::Instant;
 
 /// CPU time of the calling thread (seconds): robust to other processes sharing the cores.
@@ -56,6 +57,11 @@ fn main() {
     println!(
         "BG1 Zc=384 K=8448 R=1/2 ({} block rows), BPSK AWGN Eb/N0 = {ebn0_db} dB, 1 thread",
         n / z - 22
+    );
+    println!(
+        "instruction-set path: {} (best on this CPU: {}; SEMCOM_SIMD=avx2|scalar forces a lower one)",
+        SimdPath::active(),
+        SimdPath::best()
     );
     println!("Mbit/s per core = information bits / thread CPU time; wall-clock Mbit/s shown too (shared machine)");
     println!(
@@ -166,11 +172,12 @@ fn main() {
         ));
     }
     println!(
-        "ratio semcom NMS (10 it, no ET) / fastest ldpc-toolbox (+ET): {:.1}x",
-        ours[0] / best
+        "ratio to the fastest ldpc-toolbox decoder (+ET), {} path: f32 10 it {:.1}x, f32 +ET {:.1}x, i16 10 it {:.1}x, i16 +ET {:.1}x",
+        SimdPath::active(),
+        ours[0] / best,
+        ours[1] / best,
+        ours[2] / best,
+        ours[3] / best
     );
-    println!(
-        "ratio semcom NMS +ET / fastest ldpc-toolbox +ET: {:.1}x",
-        ours[1] / best
-    );
+    println!("ratio i16 / f32 (NMS, 10 it): {:.2}x", ours[2] / ours[0]);
 }

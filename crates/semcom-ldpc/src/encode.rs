@@ -16,7 +16,7 @@ pub struct QcEncoder {
     core_plan: Vec<(usize, usize)>,
 }
 
-/// `x = P^{-shift} y`, i.e. x[c] = y[(c − shift) mod Z]: solves P^shift x = y.
+/// `x = P^{-shift} y`, i.e. x\[c\] = y\[(c − shift) mod Z\]: solves P^shift x = y.
 fn unrotate(y: &[u8], shift: usize, x: &mut [u8]) {
     let z = y.len();
     x[shift..].copy_from_slice(&y[..z - shift]);

@@ -23,7 +23,7 @@ mod tables;
 pub mod tb;
 
 pub use codeblock::CodeBlockCoder;
-pub use decode::{DecoderConfig, DecoderKind};
+pub use decode::{DecoderConfig, DecoderKind, SimdPath};
 pub use error::{LdpcError, Result};
 pub use graph::{BaseGraph, QcMatrix, LIFTING_SIZES};
 pub use mcs::Mcs;

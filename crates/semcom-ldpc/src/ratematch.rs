@@ -6,7 +6,7 @@ use crate::error::{check_len, LdpcError, Result};
 use crate::graph::BaseGraph;
 
 /// Rate matcher for one code block: a precomputed map from output bit f_p to circular-buffer
-/// position d_{map[p]}.
+/// position d_{map\[p\]}.
 #[derive(Clone, Debug)]
 pub struct RateMatcher {
     map: Vec<u32>,

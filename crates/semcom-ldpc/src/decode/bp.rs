@@ -3,7 +3,7 @@
 //! from the previous iteration's posteriors (the schedule of Sionna's LDPC5GDecoder).
 
 use super::phi::phi;
-use super::{gather_sub, QcDecoder};
+use super::{gather_sub, QcDecoder, SimdPath};
 use crate::graph::Circulant;
 
 /// Zc-wide scratch rows.
@@ -20,6 +20,7 @@ pub(crate) fn decode(
     chan: &[f32],
     max_iter: usize,
     early_stop: bool,
+    path: SimdPath,
 ) -> (Vec<f32>, usize, bool) {
     let z = dec.h.z;
     let rows = &dec.h.rows[..dec.m];
@@ -34,18 +35,18 @@ pub(crate) fn decode(
         sg: vec![0; z],
     };
     let mut hard = Vec::new();
-    if early_stop && dec.converged(&post, &mut hard) {
+    if early_stop && dec.converged(path, &post, &mut hard) {
         return (post, 0, true);
     }
     for it in 1..=max_iter {
         next.copy_from_slice(chan);
-        iteration(rows, z, &post, &mut next, &mut msgs, &mut s);
+        iteration(path, rows, z, &post, &mut next, &mut msgs, &mut s);
         std::mem::swap(&mut post, &mut next);
-        if early_stop && dec.converged(&post, &mut hard) {
+        if early_stop && dec.converged(path, &post, &mut hard) {
             return (post, it, true);
         }
     }
-    let ok = dec.converged(&post, &mut hard);
+    let ok = dec.converged(path, &post, &mut hard);
     (post, max_iter, ok)
 }
 

@@ -1,10 +1,19 @@
 //! Layered (row-by-row, "horizontal") min-sum decoding over the QC structure: each block row
-//! is one layer of Zc independent checks processed with Zc-wide vector loops (min1/min2/index/
-//! sign-product), normalised (α) or offset (β) correction. Compiled three times: portable, AVX2
-//! and AVX-512 (selected at run time); no floating-point reassociation, so results are identical.
-//! The messages are f32, or i16 fixed point ([`Q16_SCALE`] steps per LLR unit, saturating
-//! arithmetic): the same schedule on twice as many SIMD lanes.
+//! is one layer of Zc independent checks, processed W check nodes at a time (one SIMD vector):
+//! for every edge of the layer, t = L − R_old and the running min1/min2/argmin/sign product
+//! stay in registers, then the corrected messages (normalised α or offset β) and the posteriors
+//! are written back. The messages are f32, or i16 fixed point ([`Q16_SCALE`] steps per LLR
+//! unit, saturating arithmetic): the same schedule on twice as many SIMD lanes.
+//!
+//! The cyclic shift of a circulant costs nothing: each block column of the posteriors is kept
+//! as Zc values followed by a copy of its first W ([`Ext`]), so the window of W lanes starting
+//! anywhere in the column is one unaligned load. The vector steps come from a [`Kernel`]
+//! (explicit AVX-512 or AVX2 intrinsics, or the portable scalar reference), selected per
+//! [`SimdPath`]; each step does the per-lane operations of [`Lane`] in the same order, so all
+//! paths give bit-identical results.
 
+use super::kernel::{self, Decoded, Job, Kernel, Portable, VRule};
+use super::simd::SimdPath;
 use super::QcDecoder;
 use crate::graph::Circulant;
 use std::ops::{BitAnd, BitXor};
@@ -12,7 +21,14 @@ use std::ops::{BitAnd, BitXor};
 /// Fixed-point steps per LLR unit of the i16 decoder (LLRs saturate at ±32767/8 ≈ ±4096).
 pub const Q16_SCALE: f32 = 8.0;
 
-/// A message lane: f32, or i16 fixed point with saturating arithmetic.
+/// The largest f32 below ½ (rounding q + copysign(it, q) towards zero rounds q half away).
+const HALF_BELOW: f32 = 0.499_999_97;
+
+/// Largest block-row degree the kernels accept (BG1: 19, BG2: 10).
+const MAX_DEG: usize = 32;
+
+/// A message lane, f32 or i16 fixed point with saturating arithmetic: the scalar reference of
+/// every kernel step.
 pub(crate) trait Lane: Copy + Default + PartialOrd {
     /// Sign/index word of the same width (u32 for f32, u16 for i16).
     type Bits: Copy
@@ -38,48 +54,89 @@ pub(crate) trait Lane: Copy + Default + PartialOrd {
     fn index(k: usize) -> Self::Bits;
     /// min2 when edge `k` holds the minimum (`idx == k`), else min1.
     fn pick(idx: Self::Bits, k: Self::Bits, m1: Self, m2: Self) -> Self;
-    /// Applies the correction rule to the two running minima of a layer (α, β in LLR units).
-    fn correct(m1: &mut [Self], m2: &mut [Self], rule: Rule);
-    /// One layered iteration over all layers (the kernel compiled for AVX-512, AVX2 or the
-    /// baseline, chosen at run time).
-    fn iteration(
-        rows: &[Vec<Circulant>],
-        z: usize,
-        post: &mut [Self],
-        msgs: &mut [Self],
-        s: &mut Scratch<Self>,
-        rule: Rule,
-    );
-    /// Whether the hard decisions (L < 0 ⇒ 1) satisfy every check of `rows` (`acc`: Zc bytes).
-    fn syndrome_zero(rows: &[Vec<Circulant>], z: usize, post: &[Self], acc: &mut [u8]) -> bool;
+    /// `k` when `take`, else `idx`.
+    fn choose(take: bool, k: Self::Bits, idx: Self::Bits) -> Self::Bits;
+    /// The rule's constants in lane units (α, β; α in Q15 for i16).
+    fn consts(rule: Rule) -> VRule<Self>;
+    /// The correction rule applied to a magnitude.
+    fn correct(m: Self, c: VRule<Self>) -> Self;
+    /// A sanitised channel LLR (|x| ≤ [`LLR_MAX`](super::LLR_MAX)) as a lane.
+    fn from_llr(x: f32) -> Self;
+    /// A lane as an LLR.
+    fn to_llr(self) -> f32;
+    /// The whole decode on the kernel of `path` (which the CPU must support).
+    fn run_on(path: SimdPath, job: Job) -> Decoded;
+
+    /// Variable-to-check message x = L − R_old of edge `k`, folded into the running
+    /// min1/min2/argmin/sign product of its check; returns x.
+    #[inline(always)]
+    fn accumulate(
+        l: Self,
+        r: Self,
+        m1: &mut Self,
+        m2: &mut Self,
+        idx: &mut Self::Bits,
+        sg: &mut Self::Bits,
+        k: Self::Bits,
+    ) -> Self {
+        let x = l.sub(r);
+        let a = x.abs();
+        let b1 = *m1;
+        let lt = a < b1;
+        let hi = if lt { b1 } else { a };
+        *m2 = if hi < *m2 { hi } else { *m2 };
+        *idx = Self::choose(lt, k, *idx);
+        *m1 = if lt { a } else { b1 };
+        *sg = *sg ^ x.bits();
+        x
+    }
+
+    /// New check-to-variable message R of edge `k` (sign · corrected min1, or min2 at the
+    /// argmin) and posterior L = t + R; returns (R, L).
+    #[inline(always)]
+    fn distribute(
+        t: Self,
+        m1: Self,
+        m2: Self,
+        idx: Self::Bits,
+        sg: Self::Bits,
+        k: Self::Bits,
+    ) -> (Self, Self) {
+        let mag = Self::pick(idx, k, m1, m2);
+        let nr = mag.with_sign((sg ^ t.bits()) & Self::SIGN);
+        (nr, t.add(nr))
+    }
 }
 
-/// The multiversioned kernels of one lane type, for its [`Lane`] impl.
-macro_rules! lane_kernels {
-    ($iteration:ident, $syndrome:ident) => {
-        #[inline(always)]
-        fn iteration(
-            rows: &[Vec<Circulant>],
-            z: usize,
-            post: &mut [Self],
-            msgs: &mut [Self],
-            s: &mut Scratch<Self>,
-            rule: Rule,
-        ) {
-            $iteration(rows, z, post, msgs, s, rule)
-        }
-        #[inline(always)]
-        fn syndrome_zero(rows: &[Vec<Circulant>], z: usize, post: &[Self], acc: &mut [u8]) -> bool {
-            super::$syndrome(rows, z, post, acc)
+/// `run_on` for a lane type: the portable kernel of N lanes, or the x86-64 kernels.
+macro_rules! run_on {
+    ($portable:literal, $avx2:ty, $avx512:ty) => {
+        fn run_on(path: SimdPath, job: Job) -> Decoded {
+            // SAFETY (all arms): the caller checked that the CPU supports `path`.
+            match path {
+                #[cfg(target_arch = "x86_64")]
+                SimdPath::Avx512 => unsafe { kernel::run::<$avx512>(job) },
+                #[cfg(target_arch = "x86_64")]
+                SimdPath::Avx2 => unsafe { kernel::run::<$avx2>(job) },
+                _ => unsafe { kernel::run::<Portable<Self, $portable>>(job) },
+            }
         }
     };
 }
 
 impl Lane for f32 {
-    lane_kernels!(iteration_f32, syndrome_zero);
+    run_on!(8, super::avx2::F32, super::avx512::F32);
     type Bits = u32;
     const MAX: Self = f32::MAX;
     const SIGN: u32 = 0x8000_0000;
+    #[inline(always)]
+    fn from_llr(x: f32) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn to_llr(self) -> f32 {
+        self
+    }
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
         self - o
@@ -112,21 +169,29 @@ impl Lane for f32 {
             m1
         }
     }
+    /// As a bit mask, for the same reason as [`Lane::pick`] of i16.
     #[inline(always)]
-    fn correct(m1: &mut [Self], m2: &mut [Self], rule: Rule) {
+    fn choose(take: bool, k: u32, idx: u32) -> u32 {
+        let mask = (take as u32).wrapping_neg();
+        (k & mask) | (idx & !mask)
+    }
+    fn consts(rule: Rule) -> VRule<Self> {
         match rule {
-            Rule::Normalized(al) => {
-                for (a, b) in m1.iter_mut().zip(m2.iter_mut()) {
-                    *a *= al;
-                    *b *= al;
-                }
-            }
-            Rule::Offset(be) => {
-                for (a, b) in m1.iter_mut().zip(m2.iter_mut()) {
-                    let x = *a - be;
-                    let y = *b - be;
-                    *a = if x > 0.0 { x } else { 0.0 };
-                    *b = if y > 0.0 { y } else { 0.0 };
+            Rule::Normalized(a) => VRule::Scale(a),
+            Rule::Offset(b) => VRule::Offset(b),
+        }
+    }
+    /// α·m, or m − β floored at 0 (`x > 0 ? x : 0`, the operand order of `maxps`).
+    #[inline(always)]
+    fn correct(m: Self, c: VRule<Self>) -> Self {
+        match c {
+            VRule::Scale(a) => m * a,
+            VRule::Offset(b) => {
+                let x = m - b;
+                if x > 0.0 {
+                    x
+                } else {
+                    0.0
                 }
             }
         }
@@ -134,10 +199,26 @@ impl Lane for f32 {
 }
 
 impl Lane for i16 {
-    lane_kernels!(iteration_i16, syndrome_zero_i16);
+    run_on!(16, super::avx2::I16, super::avx512::I16);
     type Bits = u16;
     const MAX: Self = i16::MAX;
     const SIGN: u16 = 0x8000;
+    /// round(x·[`Q16_SCALE`]) (half away from zero) clamped to ±32767, branch-free:
+    /// trunc(q + copysign(0.5⁻, q)) with 0.5⁻ the float just below ½ is exact rounding.
+    #[inline(always)]
+    #[allow(clippy::manual_clamp)]
+    fn from_llr(x: f32) -> Self {
+        // max/min rather than clamp: NaN becomes −32767, so the value below is always in range
+        let q = (x * Q16_SCALE).max(-32767.0).min(32767.0);
+        let r = q + HALF_BELOW.copysign(q);
+        // SAFETY: r is finite and |r| < 32768. (The checked `as` casts are not vectorised by
+        // LLVM; this one is a plain `cvttps2dq`.)
+        unsafe { r.to_int_unchecked::<i32>() as i16 }
+    }
+    #[inline(always)]
+    fn to_llr(self) -> f32 {
+        self as f32 * (1.0 / Q16_SCALE)
+    }
     /// Saturating, and kept ≥ −32767 so that [`Lane::abs`] never meets −32768.
     #[inline(always)]
     fn sub(self, o: Self) -> Self {
@@ -171,24 +252,25 @@ impl Lane for i16 {
         let mask = -((idx == k) as i16);
         (m2 & mask) | (m1 & !mask)
     }
+    /// As a bit mask (LLVM turns the branch into per-lane conditional stores).
     #[inline(always)]
-    fn correct(m1: &mut [Self], m2: &mut [Self], rule: Rule) {
+    fn choose(take: bool, k: u16, idx: u16) -> u16 {
+        let mask = (take as u16).wrapping_neg();
+        (k & mask) | (idx & !mask)
+    }
+    /// α in Q15 (0 ≤ α ≤ 1), β in fixed-point steps.
+    fn consts(rule: Rule) -> VRule<Self> {
         match rule {
-            // α·x truncated, α in Q15 (α ≤ 1).
-            Rule::Normalized(al) => {
-                let a = (al.clamp(0.0, 1.0) * 32767.0) as i32;
-                for (x, y) in m1.iter_mut().zip(m2.iter_mut()) {
-                    *x = ((*x as i32 * a) >> 15) as i16;
-                    *y = ((*y as i32 * a) >> 15) as i16;
-                }
-            }
-            Rule::Offset(be) => {
-                let b = (be * Q16_SCALE).clamp(0.0, 32767.0) as i16;
-                for (x, y) in m1.iter_mut().zip(m2.iter_mut()) {
-                    *x = x.saturating_sub(b).max(0);
-                    *y = y.saturating_sub(b).max(0);
-                }
-            }
+            Rule::Normalized(a) => VRule::Scale((a.clamp(0.0, 1.0) * 32767.0) as i16),
+            Rule::Offset(b) => VRule::Offset((b * Q16_SCALE).clamp(0.0, 32767.0) as i16),
+        }
+    }
+    /// ⌊α·m⌋ (m ≥ 0), or m − β saturating and floored at 0.
+    #[inline(always)]
+    fn correct(m: Self, c: VRule<Self>) -> Self {
+        match c {
+            VRule::Scale(a) => ((m as i32 * a as i32) >> 15) as i16,
+            VRule::Offset(b) => m.saturating_sub(b).max(0),
         }
     }
 }
@@ -202,197 +284,376 @@ pub(crate) enum Rule {
     Offset(f32),
 }
 
-/// Per-decoder scratch memory (Zc-wide rows).
-pub(crate) struct Scratch<T: Lane> {
-    t: Vec<T>,
-    m1: Vec<T>,
-    m2: Vec<T>,
-    idx: Vec<T::Bits>,
-    sg: Vec<T::Bits>,
-}
-
-/// Runs up to `max_iter` layered iterations; returns (posterior LLRs, iterations, converged).
+/// Runs up to `max_iter` layered iterations on lanes `T` and `path` (supported by the CPU)
+/// from sanitised channel LLRs; returns (posterior LLRs, iterations, converged).
 pub(crate) fn decode<T: Lane>(
     dec: &QcDecoder,
-    mut post: Vec<T>,
+    chan: &[f32],
     rule: Rule,
     max_iter: usize,
     early_stop: bool,
-) -> (Vec<T>, usize, bool) {
-    let z = dec.h.z;
-    let rows = &dec.h.rows[..dec.m];
-    let dmax = rows.iter().map(Vec::len).max().unwrap_or(0);
-    let mut msgs = vec![T::default(); dec.h.edges(dec.m) * z];
-    let mut s = Scratch {
-        t: vec![T::default(); dmax * z],
-        m1: vec![T::default(); z],
-        m2: vec![T::default(); z],
-        idx: vec![T::Bits::default(); z],
-        sg: vec![T::Bits::default(); z],
+    path: SimdPath,
+) -> Decoded {
+    let job = Job {
+        dec,
+        chan,
+        rule,
+        max_iter,
+        early_stop,
     };
-    let mut hard = Vec::new();
-    if early_stop && dec.converged(&post, &mut hard) {
-        return (post, 0, true);
-    }
-    for it in 1..=max_iter {
-        T::iteration(rows, z, &mut post, &mut msgs, &mut s, rule);
-        if early_stop && dec.converged(&post, &mut hard) {
-            return (post, it, true);
+    T::run_on(path, job)
+}
+
+/// Layout of the posteriors inside the kernels: block column c occupies
+/// `[base, base + Zc)` with base = c·stride + W, preceded by a gap of W lanes and followed by a
+/// mirror of its first min(W, Zc) values, so that the W lanes starting at any position of the
+/// column are contiguous (the gap lets the fix-up after a layer, [`remirror`], move W lanes
+/// ending anywhere in the front).
+///
+/// The Zc check nodes of a layer are cut into windows: `full` chunks of W lanes, then the
+/// remaining lanes in [`Ext::tails`] of 16, 8, 4, 2 and 1 lanes (each narrower than W, at most
+/// one of each), run by the portable reference compiled for the same path.
+#[derive(Clone, Debug)]
+struct Ext {
+    z: usize,
+    w: usize,
+    stride: usize,
+    /// Number of whole W-lane chunks per block row.
+    full: usize,
+    /// (first lane, width) of the windows after the full chunks.
+    tails: Vec<(usize, usize)>,
+}
+
+/// Widths of the tail windows, widest first.
+const TAIL_WIDTHS: [usize; 5] = [16, 8, 4, 2, 1];
+
+/// One circulant of a layer in the [`Ext`] layout.
+#[derive(Clone, Copy, Debug)]
+struct Edge {
+    /// Offset of the block column (col·stride + W).
+    base: usize,
+    /// Cyclic shift.
+    shift: usize,
+    /// Lane r reads position r + shift − Zc from this lane on (Zc − shift).
+    wrap: usize,
+}
+
+impl Edge {
+    /// Position of lane `r` of the circulant in its column: (r + shift) mod Zc.
+    #[inline(always)]
+    fn pos(&self, r: usize, z: usize) -> usize {
+        let o = self.shift + r;
+        if r >= self.wrap {
+            o - z
+        } else {
+            o
         }
     }
-    let ok = dec.converged(&post, &mut hard);
-    (post, max_iter, ok)
 }
 
-multiversion!(fn iteration_f32 = iteration_generic::<f32>; (
-    rows: &[Vec<Circulant>],
-    z: usize,
-    post: &mut [f32],
-    msgs: &mut [f32],
-    s: &mut Scratch<f32>,
-    rule: Rule,
-));
+impl Ext {
+    fn new(z: usize, w: usize) -> Self {
+        let full = z / w;
+        let mut r = full * w;
+        let mut tails = Vec::new();
+        for tw in TAIL_WIDTHS.into_iter().filter(|&tw| tw < w) {
+            if z - r >= tw {
+                tails.push((r, tw));
+                r += tw;
+            }
+        }
+        debug_assert_eq!(r, z);
+        Self {
+            z,
+            w,
+            stride: z + 2 * w,
+            full,
+            tails,
+        }
+    }
 
-multiversion!(fn iteration_i16 = iteration_generic::<i16>; (
-    rows: &[Vec<Circulant>],
-    z: usize,
-    post: &mut [i16],
-    msgs: &mut [i16],
-    s: &mut Scratch<i16>,
-    rule: Rule,
-));
+    /// The circulants of `row` in this layout.
+    fn edges(&self, row: &[Circulant]) -> Vec<Edge> {
+        row.iter()
+            .map(|e| Edge {
+                base: e.col * self.stride + self.w,
+                shift: e.shift,
+                wrap: self.z - e.shift,
+            })
+            .collect()
+    }
 
+    /// Flat (kb + m)·Zc LLRs → lanes in the extended layout.
+    #[inline(always)]
+    fn spread<T: Lane>(&self, flat: &[f32]) -> Vec<T> {
+        let cols = flat.len() / self.z;
+        let mut ext = vec![T::default(); cols * self.stride];
+        for (o, i) in ext
+            .chunks_exact_mut(self.stride)
+            .zip(flat.chunks_exact(self.z))
+        {
+            let col = &mut o[self.w..];
+            for (o, &i) in col.iter_mut().zip(i) {
+                *o = T::from_llr(i);
+            }
+            col.copy_within(..self.w.min(self.z), self.z);
+        }
+        ext
+    }
+
+    /// Extended layout → flat LLRs.
+    #[inline(always)]
+    fn gather<T: Lane>(&self, ext: &[T]) -> Vec<f32> {
+        let mut flat = Vec::with_capacity(ext.len() / self.stride * self.z);
+        for c in ext.chunks_exact(self.stride) {
+            flat.extend(c[self.w..self.w + self.z].iter().map(|&v| v.to_llr()));
+        }
+        flat
+    }
+
+    /// After a layer wrote the column of `e`: how many lanes (0 < n < W) the window crossing
+    /// the end of the column (lane `e.wrap` strictly inside it) wrote past the end, into the
+    /// mirror; None when a window starts at `e.wrap`.
+    #[inline(always)]
+    fn crossed(&self, e: &Edge) -> Option<usize> {
+        let end = if e.wrap < self.full * self.w {
+            Some((e.wrap / self.w + 1) * self.w).filter(|_| !e.wrap.is_multiple_of(self.w))
+        } else {
+            self.tails
+                .iter()
+                .find(|&&(r, tw)| r < e.wrap && e.wrap < r + tw)
+                .map(|&(r, tw)| r + tw)
+        };
+        end.map(|end| end - e.wrap)
+    }
+}
+
+/// Restores the column of `e` after a layer wrote it: the n lanes that the window crossing the
+/// end wrote into the mirror move to the front (as the W lanes ending there: the first W − n
+/// land in the gap), then the mirror is refreshed from the front. Two vector moves, no memmove.
+///
+/// # Safety
+/// As [`run_generic`]; `K::W` is the layout's W.
 #[inline(always)]
-fn iteration_generic<T: Lane>(
-    rows: &[Vec<Circulant>],
-    z: usize,
-    post: &mut [T],
-    msgs: &mut [T],
-    s: &mut Scratch<T>,
-    rule: Rule,
-) {
-    let mut off = 0;
-    for row in rows {
-        let d = row.len();
-        layer(row, z, post, &mut msgs[off..off + d * z], s, rule);
-        off += d * z;
+unsafe fn remirror<K: Kernel>(g: &Ext, ext: &mut [K::T], e: &Edge) {
+    let p = ext.as_mut_ptr().add(e.base);
+    if let Some(n) = g.crossed(e) {
+        K::store(p.add(n).sub(K::W), K::load(p.add(g.z + n).sub(K::W)));
     }
+    K::store(p.add(g.z), K::load(p));
 }
 
-/// One layer: Zc parallel check nodes of degree d = row.len(). The cyclic shift of each block is
-/// handled by splitting the Zc lanes into the two contiguous runs [0, Z−v) and [Z−v, Z).
+/// The whole decode on kernel `K`: layout, messages, iterations and early termination, from
+/// sanitised channel LLRs to posterior LLRs.
+///
+/// # Safety
+/// The CPU must support `K::PATH` (the intrinsic kernels call this from a function compiled
+/// with the path's target features, so that everything inlines into it).
 #[inline(always)]
-fn layer<T: Lane>(
-    row: &[Circulant],
-    z: usize,
-    post: &mut [T],
-    msgs: &mut [T],
-    s: &mut Scratch<T>,
-    rule: Rule,
-) {
-    let Scratch { t, m1, m2, idx, sg } = s;
-    let (m1, m2, idx, sg) = (&mut m1[..z], &mut m2[..z], &mut idx[..z], &mut sg[..z]);
-    m1.fill(T::MAX);
-    m2.fill(T::MAX);
-    idx.fill(T::Bits::default());
-    sg.fill(T::Bits::default());
-    for (k, e) in row.iter().enumerate() {
-        let v = e.shift;
-        let kk = T::index(k);
-        let tk = &mut t[k * z..(k + 1) * z];
-        let rk = &msgs[k * z..(k + 1) * z];
-        let lk = &post[e.col * z..(e.col + 1) * z];
-        let (t0, t1) = tk.split_at_mut(z - v);
-        let (r0, r1) = rk.split_at(z - v);
-        let (a1, a2) = m1.split_at_mut(z - v);
-        let (b1, b2) = m2.split_at_mut(z - v);
-        let (i1, i2) = idx.split_at_mut(z - v);
-        let (s1, s2) = sg.split_at_mut(z - v);
-        accumulate(t0, &lk[v..], r0, a1, b1, i1, s1, kk);
-        accumulate(t1, &lk[..v], r1, a2, b2, i2, s2, kk);
+pub(crate) unsafe fn run_generic<K: Kernel>(job: Job) -> Decoded {
+    debug_assert!(K::PATH.is_supported());
+    let Job {
+        dec,
+        chan,
+        rule,
+        max_iter,
+        early_stop,
+    } = job;
+    let z = dec.h.z;
+    let g = Ext::new(z, K::W);
+    let cols = chan.len() / z;
+    // The kernels index without bounds checks; these make every access in bounds.
+    assert_eq!(chan.len(), cols * z, "LLRs are whole block columns");
+    let rows = &dec.h.rows[..dec.m];
+    assert!(
+        rows.iter()
+            .all(|r| r.len() <= MAX_DEG && r.iter().all(|e| e.col < cols && e.shift < z)),
+        "block rows fit the LLRs"
+    );
+    let layers: Vec<Vec<Edge>> = rows.iter().map(|r| g.edges(r)).collect();
+    let dmax = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut ext = g.spread::<K::T>(chan);
+    let mut msgs = vec![K::T::default(); dec.h.edges(dec.m) * z];
+    let mut t = vec![K::T::default(); dmax * K::W];
+    let kidx: [K::Idx; MAX_DEG] = std::array::from_fn(|k| K::index(k));
+    let kidx1: [<K::T as Lane>::Bits; MAX_DEG] = std::array::from_fn(K::T::index);
+    let c = K::consts(rule);
+    if early_stop && syndrome_zero::<K>(&layers, &g, &ext) {
+        return (g.gather(&ext), 0, true);
     }
-    T::correct(m1, m2, rule);
-    for (k, e) in row.iter().enumerate() {
-        let v = e.shift;
-        let kk = T::index(k);
-        let tk = &t[k * z..(k + 1) * z];
-        let rk = &mut msgs[k * z..(k + 1) * z];
-        let lk = &mut post[e.col * z..(e.col + 1) * z];
-        let (l1, l0) = lk.split_at_mut(v);
-        let (t0, t1) = tk.split_at(z - v);
-        let (r0, r1) = rk.split_at_mut(z - v);
-        let (a1, a2) = m1.split_at(z - v);
-        let (b1, b2) = m2.split_at(z - v);
-        let (i1, i2) = idx.split_at(z - v);
-        let (s1, s2) = sg.split_at(z - v);
-        distribute(t0, l0, r0, a1, b1, i1, s1, kk);
-        distribute(t1, l1, r1, a2, b2, i2, s2, kk);
+    for it in 1..=max_iter {
+        let mut m = msgs.as_mut_ptr();
+        for layer in &layers {
+            for j in 0..g.full {
+                layer_chunk::<K>(layer, &g, j * K::W, &mut ext, m, &mut t, &kidx, c);
+            }
+            for &(r, tw) in &g.tails {
+                tail_chunk::<K::T>(tw, layer, &g, r, &mut ext, m, &mut t, &kidx1, rule);
+            }
+            for e in layer {
+                remirror::<K>(&g, &mut ext, e);
+            }
+            m = m.add(layer.len() * z);
+        }
+        if early_stop && syndrome_zero::<K>(&layers, &g, &ext) {
+            return (g.gather(&ext), it, true);
+        }
     }
+    let ok = syndrome_zero::<K>(&layers, &g, &ext);
+    (g.gather(&ext), max_iter, ok)
 }
 
-/// Variable-to-check messages t = L − R_old and the running min1/min2/argmin/sign product.
+/// Check nodes `r0..r0 + W` of one layer (`msgs`: the layer's messages, edge-major, Zc per
+/// edge; `t`: at least d·W lanes of scratch).
+///
+/// # Safety
+/// As [`run_generic`], whose assertions make every access in bounds.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn accumulate<T: Lane>(
+unsafe fn layer_chunk<K: Kernel>(
+    layer: &[Edge],
+    g: &Ext,
+    r0: usize,
+    ext: &mut [K::T],
+    msgs: *mut K::T,
+    t: &mut [K::T],
+    kidx: &[K::Idx; MAX_DEG],
+    c: VRule<K::V>,
+) {
+    let (l, z) = (ext.as_mut_ptr(), g.z);
+    let mut s = K::init();
+    let (mut m, mut tp) = (msgs.add(r0), t.as_mut_ptr());
+    for (e, &k) in layer.iter().zip(kidx) {
+        let x = K::accumulate(&mut s, K::load(l.add(e.base + e.pos(r0, z))), K::load(m), k);
+        K::store(tp, x);
+        m = m.add(z);
+        tp = tp.add(K::W);
+    }
+    K::correct(&mut s, c);
+    let (mut m, mut tp) = (msgs.add(r0), t.as_ptr());
+    for (e, &k) in layer.iter().zip(kidx) {
+        let (r, post) = K::distribute(&s, K::load(tp), k);
+        K::store(m, r);
+        K::store(l.add(e.base + e.pos(r0, z)), post);
+        m = m.add(z);
+        tp = tp.add(K::W);
+    }
+}
+
+/// [`layer_chunk`] on the `tw` lanes from `r0` with the portable reference of that width.
+///
+/// # Safety
+/// As [`run_generic`].
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+unsafe fn tail_chunk<T: Lane>(
+    tw: usize,
+    layer: &[Edge],
+    g: &Ext,
+    r0: usize,
+    ext: &mut [T],
+    msgs: *mut T,
     t: &mut [T],
-    l: &[T],
-    r: &[T],
-    m1: &mut [T],
-    m2: &mut [T],
-    idx: &mut [T::Bits],
-    sg: &mut [T::Bits],
-    k: T::Bits,
+    kidx: &[T::Bits; MAX_DEG],
+    rule: Rule,
 ) {
-    let n = t.len();
-    let (l, r, m1, m2, idx, sg) = (
-        &l[..n],
-        &r[..n],
-        &mut m1[..n],
-        &mut m2[..n],
-        &mut idx[..n],
-        &mut sg[..n],
-    );
-    for i in 0..n {
-        let x = l[i].sub(r[i]);
-        t[i] = x;
-        let a = x.abs();
-        let b1 = m1[i];
-        let lt = a < b1;
-        let hi = if lt { b1 } else { a };
-        m2[i] = if hi < m2[i] { hi } else { m2[i] };
-        idx[i] = if lt { k } else { idx[i] };
-        m1[i] = if lt { a } else { b1 };
-        sg[i] = sg[i] ^ x.bits();
+    macro_rules! by_width {
+        ($($n:literal),*) => {
+            match tw {
+                $($n => {
+                    let c = Portable::<T, $n>::consts(rule);
+                    layer_chunk::<Portable<T, $n>>(layer, g, r0, ext, msgs, t, kidx, c)
+                })*
+                _ => unreachable!("tail widths are TAIL_WIDTHS"),
+            }
+        };
     }
+    by_width!(16, 8, 4, 2, 1)
 }
 
-/// New check-to-variable messages R (sign · corrected min1 or min2) and posteriors L = t + R.
-#[allow(clippy::too_many_arguments)]
+/// Whether any of the `tw` checks from `r0` is unsatisfied ([`parities`] of that width).
+///
+/// # Safety
+/// As [`run_generic`].
 #[inline(always)]
-fn distribute<T: Lane>(
-    t: &[T],
-    l: &mut [T],
-    r: &mut [T],
-    m1: &[T],
-    m2: &[T],
-    idx: &[T::Bits],
-    sg: &[T::Bits],
-    k: T::Bits,
-) {
-    let n = t.len();
-    let (l, r, m1, m2, idx, sg) = (
-        &mut l[..n],
-        &mut r[..n],
-        &m1[..n],
-        &m2[..n],
-        &idx[..n],
-        &sg[..n],
-    );
-    for i in 0..n {
-        let mag = T::pick(idx[i], k, m1[i], m2[i]);
-        let sign = (sg[i] ^ t[i].bits()) & T::SIGN;
-        let nr = mag.with_sign(sign);
-        r[i] = nr;
-        l[i] = t[i].add(nr);
+unsafe fn tail_parity<T: Lane>(tw: usize, layer: &[Edge], g: &Ext, r0: usize, ext: &[T]) -> bool {
+    macro_rules! by_width {
+        ($($n:literal),*) => {
+            match tw {
+                $($n => Portable::<T, $n>::h_any(parities::<Portable<T, $n>>(layer, g, r0, ext)),)*
+                _ => unreachable!("tail widths are TAIL_WIDTHS"),
+            }
+        };
+    }
+    by_width!(16, 8, 4, 2, 1)
+}
+
+/// Whether the hard decisions (L < 0 ⇒ 1) satisfy every check of `layers`.
+///
+/// # Safety
+/// As [`run_generic`].
+#[inline(always)]
+unsafe fn syndrome_zero<K: Kernel>(layers: &[Vec<Edge>], g: &Ext, ext: &[K::T]) -> bool {
+    for layer in layers {
+        let mut any = K::h_zero();
+        for j in 0..g.full {
+            any = K::h_or(any, parities::<K>(layer, g, j * K::W, ext));
+        }
+        if K::h_any(any) {
+            return false;
+        }
+        if g.tails
+            .iter()
+            .any(|&(r, tw)| tail_parity(tw, layer, g, r, ext))
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// Parities of check nodes `r0..r0 + W` of one layer.
+///
+/// # Safety
+/// As [`run_generic`].
+#[inline(always)]
+unsafe fn parities<K: Kernel>(layer: &[Edge], g: &Ext, r0: usize, ext: &[K::T]) -> K::H {
+    let l = ext.as_ptr();
+    let mut x = K::h_zero();
+    for e in layer {
+        x = K::h_xor(x, K::load(l.add(e.base + e.pos(r0, g.z))));
+    }
+    x
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The branch-free rounding equals `round` (half away from zero) then clamping, on the
+    /// halves, their float neighbours and the clamp limits (checked once exhaustively for all
+    /// f32 with |x| ≤ LLR_MAX).
+    #[test]
+    fn fixed_point_rounding_is_round_half_away() {
+        let reference = |x: f32| (x * Q16_SCALE).round().clamp(-32767.0, 32767.0) as i16;
+        let mut xs = vec![0.0, -0.0, 1e4, -1e4, 4095.9, -4096.1, 4095.94, -4095.94];
+        for i in -20_000..20_000 {
+            let h = (i as f32 + 0.5) / Q16_SCALE;
+            xs.extend([
+                h,
+                f32::from_bits(h.to_bits() + 1),
+                f32::from_bits(h.to_bits() - 1),
+            ]);
+        }
+        for x in xs {
+            assert_eq!(i16::from_llr(x), reference(x), "{x:e}");
+        }
+        assert_eq!(i16::from_llr(0.49999997 / Q16_SCALE), 0);
+        assert_eq!(
+            i16::from_llr(f32::NAN),
+            -32767,
+            "never reached (NaN is rejected) but sound"
+        );
+        assert_eq!(i16::from_llr(-0.5 / Q16_SCALE), -1);
     }
 }

@@ -1,14 +1,16 @@
 //! LDPC decoders over the lifted QC matrix: layered normalised/offset min-sum (f32 or i16 fixed
-//! point, Z-wide vector loops) and flooding sum-product (boxplus-φ), all with early termination
-//! on a zero syndrome. LLR convention: L = ln P(b=0)/P(b=1).
+//! point, on AVX-512, AVX2 or portable kernels chosen at run time per [`SimdPath`], with
+//! bit-identical results) and flooding sum-product (boxplus-φ), all with early termination on a
+//! zero syndrome. LLR convention: L = ln P(b=0)/P(b=1).
 
-/// `multiversion!(fn name = generic_path; (args) -> ret)` defines `fn name(args)` that runs the
-/// `#[inline(always)]` function `generic_path` (e.g. `kernel::<i16>`) compiled for
-/// AVX-512, AVX2 or the baseline, chosen at run time. Floating-point results are identical
-/// (no reassociation or contraction is enabled by the target features).
+/// `multiversion!(fn name = generic_path; (args) -> ret)` defines `fn name(path: SimdPath,
+/// args)` that runs the `#[inline(always)]` function `generic_path` (e.g. `kernel::<f32>`)
+/// compiled for AVX-512, AVX2 or the baseline, as `path` says (the caller checked that the
+/// CPU supports it). Floating-point results are identical (no reassociation or contraction
+/// is enabled by the target features).
 macro_rules! multiversion {
     (fn $name:ident = $generic:path; ($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)?) => {
-        fn $name($($arg: $ty),*) $(-> $ret)? {
+        fn $name(path: SimdPath, $($arg: $ty),*) $(-> $ret)? {
             #[cfg(target_arch = "x86_64")]
             {
                 #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma")]
@@ -19,26 +21,35 @@ macro_rules! multiversion {
                 unsafe fn v256($($arg: $ty),*) $(-> $ret)? {
                     $generic($($arg),*)
                 }
-                if std::is_x86_feature_detected!("avx512f") && std::is_x86_feature_detected!("avx512bw") {
-                    // SAFETY: the CPU supports the enabled target features (checked just above).
-                    return unsafe { v512($($arg),*) };
-                }
-                if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+                match path {
+                    // SAFETY: the caller checked that the CPU supports `path`.
+                    SimdPath::Avx512 => return unsafe { v512($($arg),*) },
                     // SAFETY: as above.
-                    return unsafe { v256($($arg),*) };
+                    SimdPath::Avx2 => return unsafe { v256($($arg),*) },
+                    SimdPath::Scalar => {}
                 }
             }
+            let _ = path;
             $generic($($arg),*)
         }
     };
 }
 
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod bp;
+mod kernel;
 mod minsum;
 mod phi;
+mod simd;
+
+pub use simd::{SimdPath, SIMD_ENV};
 
 use crate::error::{LdpcError, Result};
 use crate::graph::QcMatrix;
+use minsum::Rule::{Normalized, Offset};
 use serde::{Deserialize, Serialize};
 
 /// Magnitude at which input LLRs are saturated (±inf and huge values are clamped to this).
@@ -120,6 +131,9 @@ pub struct CwDecodeResult {
     pub iterations: usize,
     /// True when the hard decisions satisfy all used parity checks.
     pub syndrome_ok: bool,
+    /// Posterior LLRs of the decoded block columns (same order as `bits`; the i16 decoder's
+    /// fixed-point values converted back to LLR units).
+    pub llrs: Vec<f32>,
 }
 
 /// Decoder for the sub-code made of the first `m` block rows (and kb + m block columns) of a
@@ -159,35 +173,43 @@ impl QcDecoder {
     }
 
     /// As [`QcDecoder::decode`]; with `early_stop = false` all `max_iter` iterations run
-    /// (for benchmarks at a fixed iteration count).
+    /// (for benchmarks at a fixed iteration count). Runs on [`SimdPath::active`].
     pub fn decode_with(
         &self,
         llr: &[f32],
         cfg: &DecoderConfig,
         early_stop: bool,
     ) -> Result<CwDecodeResult> {
+        self.decode_on(SimdPath::active(), llr, cfg, early_stop)
+    }
+
+    /// As [`QcDecoder::decode_with`] on the instruction-set path `path` (every path gives
+    /// bit-identical results); an error when the CPU does not support it.
+    pub fn decode_on(
+        &self,
+        path: SimdPath,
+        llr: &[f32],
+        cfg: &DecoderConfig,
+        early_stop: bool,
+    ) -> Result<CwDecodeResult> {
+        if !path.is_supported() {
+            return Err(LdpcError::Config(format!(
+                "this CPU does not support the {path} decoder path"
+            )));
+        }
         crate::error::check_len("decoder LLRs", self.n(), llr.len())?;
         let chan = sanitize(llr)?;
-        let f32_minsum = |rule, chan| minsum::decode(self, chan, rule, cfg.max_iter, early_stop);
         let (post, iterations, syndrome_ok) = match cfg.kind {
-            DecoderKind::MinSumNormalized(a) => f32_minsum(minsum::Rule::Normalized(a), chan),
-            DecoderKind::MinSumOffset(b) => f32_minsum(minsum::Rule::Offset(b), chan),
-            DecoderKind::MinSumNormalizedI16(a) => {
-                let q = chan
-                    .iter()
-                    .map(|l| (l * minsum::Q16_SCALE).round().clamp(-32767.0, 32767.0) as i16)
-                    .collect();
-                let (p, it, ok) = minsum::decode::<i16>(
-                    self,
-                    q,
-                    minsum::Rule::Normalized(a),
-                    cfg.max_iter,
-                    early_stop,
-                );
-                let post = p.iter().map(|&v| v as f32 / minsum::Q16_SCALE).collect();
-                (post, it, ok)
+            DecoderKind::MinSumNormalized(a) => {
+                minsum::decode::<f32>(self, &chan, Normalized(a), cfg.max_iter, early_stop, path)
             }
-            DecoderKind::SumProduct => bp::decode(self, &chan, cfg.max_iter, early_stop),
+            DecoderKind::MinSumOffset(b) => {
+                minsum::decode::<f32>(self, &chan, Offset(b), cfg.max_iter, early_stop, path)
+            }
+            DecoderKind::MinSumNormalizedI16(a) => {
+                minsum::decode::<i16>(self, &chan, Normalized(a), cfg.max_iter, early_stop, path)
+            }
+            DecoderKind::SumProduct => bp::decode(self, &chan, cfg.max_iter, early_stop, path),
         };
         let mut bits = Vec::new();
         hard_decide(&post, &mut bits);
@@ -195,37 +217,31 @@ impl QcDecoder {
             bits,
             iterations,
             syndrome_ok,
+            llrs: post,
         })
     }
 
     /// True when the hard decisions (L < 0 ⇒ 1) of `post` satisfy every used parity check.
     /// `acc` is Zc bytes of scratch.
-    pub(crate) fn converged<T: minsum::Lane>(&self, post: &[T], acc: &mut Vec<u8>) -> bool {
+    pub(crate) fn converged(&self, path: SimdPath, post: &[f32], acc: &mut Vec<u8>) -> bool {
         acc.resize(self.h.z, 0);
-        T::syndrome_zero(&self.h.rows[..self.m], self.h.z, post, acc)
+        syndrome_zero(path, &self.h.rows[..self.m], self.h.z, post, acc)
     }
 }
 
-multiversion!(fn syndrome_zero = syndrome_zero_generic::<f32>; (
+multiversion!(fn syndrome_zero = syndrome_zero_generic; (
     rows: &[Vec<crate::graph::Circulant>],
     z: usize,
     post: &[f32],
     acc: &mut [u8],
 ) -> bool);
 
-multiversion!(fn syndrome_zero_i16 = syndrome_zero_generic::<i16>; (
-    rows: &[Vec<crate::graph::Circulant>],
-    z: usize,
-    post: &[i16],
-    acc: &mut [u8],
-) -> bool);
-
 /// Whether the hard decisions (L < 0 ⇒ 1) satisfy every parity check of `rows`.
 #[inline(always)]
-fn syndrome_zero_generic<T: Copy + Default + PartialOrd>(
+fn syndrome_zero_generic(
     rows: &[Vec<crate::graph::Circulant>],
     z: usize,
-    post: &[T],
+    post: &[f32],
     acc: &mut [u8],
 ) -> bool {
     for row in rows {
@@ -235,10 +251,10 @@ fn syndrome_zero_generic<T: Copy + Default + PartialOrd>(
             let v = e.shift;
             let (a0, a1) = acc.split_at_mut(z - v);
             for (o, x) in a0.iter_mut().zip(&l[v..]) {
-                *o ^= (*x < T::default()) as u8;
+                *o ^= (*x < 0.0) as u8;
             }
             for (o, x) in a1.iter_mut().zip(&l[..v]) {
-                *o ^= (*x < T::default()) as u8;
+                *o ^= (*x < 0.0) as u8;
             }
         }
         if acc.iter().fold(0u8, |m, &b| m | b) != 0 {
