@@ -100,7 +100,10 @@ pub fn param_keys(name: &str) -> Option<&'static [&'static str]> {
 
 /// Typed parameters of channel `name` from a table (`--channel-param pe=0.16,block_bytes=100`):
 /// a key the channel does not read is an error naming the channel and the key.
-pub fn params_from_table(name: &str, table: &semcom_core::params::ParamTable) -> Result<ChannelParams> {
+pub fn params_from_table(
+    name: &str,
+    table: &semcom_core::params::ParamTable,
+) -> Result<ChannelParams> {
     let keys = param_keys(name).ok_or_else(|| CoreError::UnknownName {
         kind: "channel",
         name: name.into(),
@@ -111,7 +114,11 @@ pub fn params_from_table(name: &str, table: &semcom_core::params::ParamTable) ->
             field: format!("channel '{name}' params"),
             msg: format!(
                 "unknown parameter '{k}' (known: {})",
-                if keys.is_empty() { "none".to_string() } else { keys.join(", ") }
+                if keys.is_empty() {
+                    "none".to_string()
+                } else {
+                    keys.join(", ")
+                }
             ),
         });
     }

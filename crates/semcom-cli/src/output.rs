@@ -166,7 +166,15 @@ pub fn run_one(
     seed: u64,
 ) -> Result<(Row, Image)> {
     let source = Source::still(src.clone());
-    let (out, m) = run_measured(scheme, channel, &source, budget, snr_db, seed, &row_metrics())?;
+    let (out, m) = run_measured(
+        scheme,
+        channel,
+        &source,
+        budget,
+        snr_db,
+        seed,
+        &row_metrics(),
+    )?;
     let a = out.accounting;
     Ok((
         Row {

@@ -18,8 +18,8 @@ use crate::accounting::{Accounting, ChannelUseKind};
 use crate::budget::Budget;
 use crate::error::{check_snr_db, CoreError, Result};
 use crate::image::Image;
-use crate::source::{Modality, Source, SourceMeta, ViewMeta};
 use crate::rng::{rng_for, SemRng};
+use crate::source::{Modality, Source, SourceMeta, ViewMeta};
 use num_complex::Complex32;
 use serde::{Deserialize, Serialize};
 
@@ -310,7 +310,11 @@ pub fn run_chain(
     let mut rx = Vec::with_capacity(enc.blocks.len());
     let many = enc.blocks.len() > 1;
     for (b, block) in enc.blocks.iter().enumerate() {
-        let what = if many { format!("block {b}: ") } else { String::new() };
+        let what = if many {
+            format!("block {b}: ")
+        } else {
+            String::new()
+        };
         let (r, k) = link.send(scheme.name(), &what, block, &mut ch_rng)?;
         if k == ChannelUseKind::Bits {
             kind = k;
@@ -378,7 +382,6 @@ pub fn complex_to_reals(x: &[Complex32], n_reals: usize) -> Vec<f32> {
     out.truncate(n_reals);
     out
 }
-
 
 #[cfg(test)]
 mod tests {

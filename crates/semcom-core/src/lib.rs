@@ -25,16 +25,16 @@ pub mod config;
 pub mod error;
 pub mod image;
 pub mod params;
-pub mod rng;
 pub mod perview;
+pub mod rng;
 pub mod source;
 pub mod testcard;
 
 pub use accounting::Accounting;
 pub use budget::{Budget, Ratio};
 pub use chain::{
-    run_chain, ChannelModel, DecodeFailure, Decoded, Encoded, LinkInfo, Outcome, Payload,
-    Received, Scheme, SideInfo,
+    run_chain, ChannelModel, DecodeFailure, Decoded, Encoded, LinkInfo, Outcome, Payload, Received,
+    Scheme, SideInfo,
 };
 pub use error::{CoreError, Result};
 pub use image::Image;

@@ -31,7 +31,11 @@ pub fn parse_key_values(s: &str, table: &mut ParamTable) -> Result<()> {
             msg: "expected key=value".into(),
         })?;
         let key = k.trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             return Err(CoreError::Config {
                 field: key.into(),
                 msg: "parameter names are letters, digits, '_' and '-'".into(),
@@ -39,7 +43,9 @@ pub fn parse_key_values(s: &str, table: &mut ParamTable) -> Result<()> {
         }
         let v = v.trim();
         let value = match toml::from_str::<toml::Table>(&format!("v = {v}")) {
-            Ok(mut t) => t.remove("v").unwrap_or_else(|| toml::Value::String(v.into())),
+            Ok(mut t) => t
+                .remove("v")
+                .unwrap_or_else(|| toml::Value::String(v.into())),
             Err(_) => toml::Value::String(v.into()),
         };
         if let toml::Value::Float(f) = value {
@@ -114,10 +120,14 @@ mod tests {
     fn unknown_keys_bad_values_and_duplicates_are_errors() {
         let mut t = ParamTable::new();
         parse_key_values("level=5", &mut t).unwrap();
-        let e = parse_params::<P>("scheme", "toy", &t).unwrap_err().to_string();
+        let e = parse_params::<P>("scheme", "toy", &t)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("scheme 'toy'") && e.contains("level"), "{e}");
         assert!(!e.contains('\n'));
-        let e = parse_params::<NoParams>("channel", "awgn", &t).unwrap_err().to_string();
+        let e = parse_params::<NoParams>("channel", "awgn", &t)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("channel 'awgn'") && e.contains("level"), "{e}");
         let mut t = ParamTable::new();
         parse_key_values("levels=x", &mut t).unwrap();

@@ -13,7 +13,9 @@
 //! in this in-memory container) is not counted, as a packet header is not.
 
 use crate::budget::Budget;
-use crate::chain::{DecodeFailure, Decoded, Encoded, LinkInfo, Payload, Received, Scheme, SideInfo};
+use crate::chain::{
+    DecodeFailure, Decoded, Encoded, LinkInfo, Payload, Received, Scheme, SideInfo,
+};
 use crate::error::{CoreError, Result};
 use crate::image::Image;
 use crate::rng::SemRng;
@@ -227,7 +229,7 @@ fn split_sides(side: &SideInfo, views: usize) -> Result<Vec<SideInfo>> {
 mod tests {
     use super::*;
     use crate::budget::Ratio;
-    use crate::chain::{reals_to_complex, complex_to_reals, run_chain, ChannelModel, Link};
+    use crate::chain::{complex_to_reals, reals_to_complex, run_chain, ChannelModel, Link};
     use crate::Complex32;
 
     /// Identity "analog" image scheme: sends pixel pairs as symbols (unit power for v ≤ 1/√2).
@@ -236,7 +238,13 @@ mod tests {
         fn name(&self) -> &str {
             "raw"
         }
-        fn encode(&self, src: &Image, _: &Budget, _: &LinkInfo, _: &mut SemRng) -> Result<ImageEncoded> {
+        fn encode(
+            &self,
+            src: &Image,
+            _: &Budget,
+            _: &LinkInfo,
+            _: &mut SemRng,
+        ) -> Result<ImageEncoded> {
             Ok(ImageEncoded {
                 payload: Payload::Symbols(reals_to_complex(src.data())),
                 side: SideInfo::from_bytes(vec![1, 2]),
@@ -244,7 +252,13 @@ mod tests {
                 stream_bytes: None,
             })
         }
-        fn decode(&self, rx: &Received, side: &SideInfo, meta: &ViewMeta, _: &LinkInfo) -> Result<ImageDecoded> {
+        fn decode(
+            &self,
+            rx: &Received,
+            side: &SideInfo,
+            meta: &ViewMeta,
+            _: &LinkInfo,
+        ) -> Result<ImageDecoded> {
             let Received::Symbols { y, .. } = rx else {
                 return Err(CoreError::Payload("symbols expected".into()));
             };
@@ -296,10 +310,20 @@ mod tests {
         assert_eq!(out.accounting.k_over_n(), 0.5);
         assert_eq!(out.accounting.side_bits, 16);
         assert_eq!(out.accounting.bpp(), 1.0);
-        assert_eq!(out.side.bytes, [1, 2], "a still keeps the scheme's own side bytes");
+        assert_eq!(
+            out.side.bytes,
+            [1, 2],
+            "a still keeps the scheme's own side bytes"
+        );
         // Too small a budget is refused.
         let small = Budget::cbr(Ratio::new(1, 3).unwrap()).unwrap();
-        assert!(run_chain(&PerView(Raw), &Source::still(img.clone()), &small, &link(&ch)).is_err());
+        assert!(run_chain(
+            &PerView(Raw),
+            &Source::still(img.clone()),
+            &small,
+            &link(&ch)
+        )
+        .is_err());
         // Power above 1 is refused.
         let bright = Source::still(Image::filled(4, 4, 3, 1.0).unwrap());
         assert!(run_chain(&PerView(Raw), &bright, &b, &link(&ch)).is_err());

@@ -23,9 +23,7 @@ impl Metric for ImageMetric {
         self.description
     }
     fn view(&self, v: &ViewPair<'_>) -> Result<Option<f64>, String> {
-        (self.f)(v.src, v.rec)
-            .map(Some)
-            .map_err(|e| e.to_string())
+        (self.f)(v.src, v.rec).map(Some).map_err(|e| e.to_string())
     }
 }
 
@@ -39,11 +37,29 @@ pub fn all() -> Vec<Box<dyn Metric>> {
         })
     };
     vec![
-        m("psnr", "PSNR over all C·H·W samples, dB", |a, b| semcom_metrics::psnr(a, b, 1.0)),
-        m("psnr-y", "PSNR of BT.601 luma, dB", |a, b| semcom_metrics::psnr_y(a, b, 1.0)),
-        m("ssim", "SSIM (Wang et al. 2004), mean over channels", |a, b| semcom_metrics::ssim(a, b, 1.0)),
-        m("ssim-y", "SSIM of BT.601 luma", |a, b| semcom_metrics::ssim_y(a, b, 1.0)),
-        m("ms-ssim", "MS-SSIM (Wang et al. 2003), 5 scales, sides > 160 px", |a, b| semcom_metrics::ms_ssim(a, b, 1.0)),
-        m("mse", "mean squared error on the [0,1] scale", semcom_metrics::mse),
+        m("psnr", "PSNR over all C·H·W samples, dB", |a, b| {
+            semcom_metrics::psnr(a, b, 1.0)
+        }),
+        m("psnr-y", "PSNR of BT.601 luma, dB", |a, b| {
+            semcom_metrics::psnr_y(a, b, 1.0)
+        }),
+        m(
+            "ssim",
+            "SSIM (Wang et al. 2004), mean over channels",
+            |a, b| semcom_metrics::ssim(a, b, 1.0),
+        ),
+        m("ssim-y", "SSIM of BT.601 luma", |a, b| {
+            semcom_metrics::ssim_y(a, b, 1.0)
+        }),
+        m(
+            "ms-ssim",
+            "MS-SSIM (Wang et al. 2003), 5 scales, sides > 160 px",
+            |a, b| semcom_metrics::ms_ssim(a, b, 1.0),
+        ),
+        m(
+            "mse",
+            "mean squared error on the [0,1] scale",
+            semcom_metrics::mse,
+        ),
     ]
 }

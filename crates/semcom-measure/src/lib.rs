@@ -236,13 +236,27 @@ mod tests {
         // 0.6 quantises to 153/255: PSNR of the 8-bit values, not of 0.1 in float.
         let b = Image::filled(16, 16, 3, 0.6).unwrap();
         let r = MetricRegistry::default();
-        let m = measure(&r, &names(&["psnr", "mse"]), &Source::still(a.clone()), &[b.clone()], &References::default()).unwrap();
+        let m = measure(
+            &r,
+            &names(&["psnr", "mse"]),
+            &Source::still(a.clone()),
+            &[b.clone()],
+            &References::default(),
+        )
+        .unwrap();
         let d = (153.0 - 128.0) / 255.0;
         let want = -10.0 * f64::log10(d * d);
         assert!((m.get("psnr").unwrap() - want).abs() < 1e-5, "{m:?}");
         // Two views, one identical: PSNR infinite in one view → None; MSE averaged.
         let pair = Source::stereo(a.clone(), a.clone()).unwrap();
-        let m = measure(&r, &names(&["psnr", "mse"]), &pair, &[a.clone(), b.clone()], &References::default()).unwrap();
+        let m = measure(
+            &r,
+            &names(&["psnr", "mse"]),
+            &pair,
+            &[a.clone(), b.clone()],
+            &References::default(),
+        )
+        .unwrap();
         assert_eq!(m.get("psnr"), None);
         assert!((m.get("mse").unwrap() - d * d / 2.0).abs() < 1e-8);
         assert_eq!(m.per_view.len(), 2);
@@ -253,13 +267,27 @@ mod tests {
         let a = Image::filled(8, 8, 3, 0.5).unwrap();
         let r = MetricRegistry::default();
         let src = Source::still(a.clone());
-        let e = measure(&r, &names(&["psnr_y"]), &src, &[a.clone()], &References::default()).unwrap_err();
+        let e = measure(
+            &r,
+            &names(&["psnr_y"]),
+            &src,
+            &[a.clone()],
+            &References::default(),
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("psnr-y"), "{e}");
         let mut nan = a.clone();
         nan.data_mut()[3] = f32::NAN;
         assert!(measure(&r, &names(&["psnr"]), &src, &[nan], &References::default()).is_err());
         assert!(measure(&r, &names(&["psnr"]), &src, &[], &References::default()).is_err());
         let small = Image::filled(4, 8, 3, 0.5).unwrap();
-        assert!(measure(&r, &names(&["psnr"]), &src, &[small], &References::default()).is_err());
+        assert!(measure(
+            &r,
+            &names(&["psnr"]),
+            &src,
+            &[small],
+            &References::default()
+        )
+        .is_err());
     }
 }

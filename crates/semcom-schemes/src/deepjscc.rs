@@ -10,9 +10,9 @@
 //! * Rayleigh: with per-symbol CSI the receiver equalises y/h (zero forcing), as in training.
 
 use semcom_core::chain::{LinkInfo, Payload, Received, SideInfo};
-use semcom_core::{ImageDecoded, ImageEncoded, ImageScheme, ViewMeta};
 use semcom_core::rng::SemRng;
 use semcom_core::{Budget, Complex32, CoreError, Image, Result};
+use semcom_core::{ImageDecoded, ImageEncoded, ImageScheme, ViewMeta};
 use semcom_nn::deepjscc::{DeepJscc, TRAINING_TILE};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

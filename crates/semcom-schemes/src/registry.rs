@@ -120,7 +120,11 @@ pub fn build(name: &str, opts: &SchemeOptions) -> Result<Box<dyn Scheme>> {
         None => Err(CoreError::UnknownName {
             kind: "scheme",
             name: name.into(),
-            known: t.iter().map(|r| r.name.as_str()).collect::<Vec<_>>().join(", "),
+            known: t
+                .iter()
+                .map(|r| r.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         }),
     }
 }
@@ -138,7 +142,11 @@ mod tests {
         names.dedup();
         assert_eq!(names.len(), n, "duplicate scheme names");
         for r in &t {
-            assert!(!r.modalities.is_empty() && !r.description.is_empty(), "{}", r.name);
+            assert!(
+                !r.modalities.is_empty() && !r.description.is_empty(),
+                "{}",
+                r.name
+            );
             // Constructors that need no weights build; the others name what is missing.
             if let Err(e) = (r.build)(&r.name, &SchemeOptions::default()) {
                 assert!(r.name == "deepjscc", "{}: {e}", r.name);

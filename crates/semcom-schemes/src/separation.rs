@@ -338,7 +338,10 @@ impl SeparationParams {
         }
         if let Some(n) = self.max_iter {
             if !(1..=1000).contains(&n) {
-                return Err(scheme_err(scheme, format!("max_iter = {n} must be in 1..=1000")));
+                return Err(scheme_err(
+                    scheme,
+                    format!("max_iter = {n} must be in 1..=1000"),
+                ));
             }
             d.max_iter = n;
         }

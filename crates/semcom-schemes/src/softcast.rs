@@ -15,8 +15,8 @@ use crate::transform::{rgb_to_ycbcr, ycbcr_to_rgb, Dct2d};
 use semcom_core::chain::{complex_to_reals, reals_to_complex};
 use semcom_core::rng::SemRng;
 use semcom_core::{
-    Budget, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, LinkInfo, Payload,
-    Received, Result, SideInfo, ViewMeta,
+    Budget, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, LinkInfo, Payload, Received,
+    Result, SideInfo, ViewMeta,
 };
 
 /// Registry row: `softcast` (no parameters).

@@ -38,7 +38,8 @@ pub struct Uncoded;
 
 /// The pooling factor f for `k` complex uses: the smallest f ≥ 1 with C·⌈H/f⌉·⌈W/f⌉ ≤ 2k.
 fn pool_factor(m: &ViewMeta, k: usize) -> Option<usize> {
-    (1..=m.width.max(m.height)).find(|f| m.channels * m.height.div_ceil(*f) * m.width.div_ceil(*f) <= 2 * k)
+    (1..=m.width.max(m.height))
+        .find(|f| m.channels * m.height.div_ceil(*f) * m.width.div_ceil(*f) <= 2 * k)
 }
 
 /// f×f average pooling of `img − ½` (edge cells average what they cover), planar order.
@@ -68,7 +69,13 @@ impl ImageScheme for Uncoded {
         "uncoded"
     }
 
-    fn encode(&self, src: &Image, budget: &Budget, _: &LinkInfo, _: &mut SemRng) -> Result<ImageEncoded> {
+    fn encode(
+        &self,
+        src: &Image,
+        budget: &Budget,
+        _: &LinkInfo,
+        _: &mut SemRng,
+    ) -> Result<ImageEncoded> {
         let k = budget.channel_uses_for_scheme(src.samples(), self.name())?;
         let m = ViewMeta::of(src);
         let f = pool_factor(&m, k)
@@ -77,7 +84,11 @@ impl ImageScheme for Uncoded {
         let energy: f64 = v.iter().map(|&x| (x as f64).powi(2)).sum();
         let uses = v.len().div_ceil(2);
         // Unit average power per complex use; a flat image sends zeros with gain 1.
-        let g = if energy > 0.0 { (uses as f64 / energy).sqrt() as f32 } else { 1.0 };
+        let g = if energy > 0.0 {
+            (uses as f64 / energy).sqrt() as f32
+        } else {
+            1.0
+        };
         v.iter_mut().for_each(|x| *x *= g);
         Ok(ImageEncoded {
             payload: Payload::Symbols(reals_to_complex(&v)),
@@ -87,7 +98,13 @@ impl ImageScheme for Uncoded {
         })
     }
 
-    fn decode(&self, rx: &Received, side: &SideInfo, m: &ViewMeta, _: &LinkInfo) -> Result<ImageDecoded> {
+    fn decode(
+        &self,
+        rx: &Received,
+        side: &SideInfo,
+        m: &ViewMeta,
+        _: &LinkInfo,
+    ) -> Result<ImageDecoded> {
         let bad = |s: &str| CoreError::Payload(format!("uncoded: {s}"));
         let Received::Symbols { y, csi, .. } = rx else {
             return Err(bad("needs a complex-symbol channel"));
@@ -110,7 +127,10 @@ impl ImageScheme for Uncoded {
         let eq: Vec<_> = if csi.is_empty() {
             y.clone()
         } else {
-            y.iter().zip(csi).map(|(y, h)| if h.norm_sqr() > 0.0 { y / h } else { *y }).collect()
+            y.iter()
+                .zip(csi)
+                .map(|(y, h)| if h.norm_sqr() > 0.0 { y / h } else { *y })
+                .collect()
         };
         let v = complex_to_reals(&eq, n);
         let mut out = vec![0.0f32; m.samples()];
@@ -137,7 +157,13 @@ mod tests {
             snr_db,
             seed: 5,
         };
-        run_chain(&PerView(Uncoded), &Source::still(img.clone()), &Budget::cbr(kn).unwrap(), &link).unwrap()
+        run_chain(
+            &PerView(Uncoded),
+            &Source::still(img.clone()),
+            &Budget::cbr(kn).unwrap(),
+            &link,
+        )
+        .unwrap()
     }
 
     #[test]
@@ -149,8 +175,13 @@ mod tests {
         let centred: f64 = img.data().iter().map(|&x| ((x - 0.5) as f64).powi(2)).sum();
         let g2 = out.accounting.channel_uses as f64 / centred;
         let expect = 0.01 / (2.0 * g2);
-        let mse: f64 = img.data().iter().zip(out.reconstruction().data())
-            .map(|(a, b)| ((a - b) as f64).powi(2)).sum::<f64>() / img.samples() as f64;
+        let mse: f64 = img
+            .data()
+            .iter()
+            .zip(out.reconstruction().data())
+            .map(|(a, b)| ((a - b) as f64).powi(2))
+            .sum::<f64>()
+            / img.samples() as f64;
         assert!((mse / expect - 1.0).abs() < 0.05, "mse {mse} vs {expect}");
         // k/n = 1/6 pools by 2 (3·32·24 = 2304 ≤ 2k = 3072) and stays within the budget.
         let out = send(&img, Ratio::new(1, 6).unwrap(), 20.0);
@@ -162,10 +193,19 @@ mod tests {
     fn analog_scheme_refuses_a_bit_rate_budget() {
         let img = semcom_core::testcard::test_card(16, 16);
         let ch = semcom_channel::by_name("awgn", &Default::default()).unwrap();
-        let link = Link { channel: &*ch, snr_db: 10.0, seed: 1 };
-        let e = run_chain(&PerView(Uncoded), &Source::still(img), &Budget::bpp(0.5).unwrap(), &link)
-            .unwrap_err()
-            .to_string();
+        let link = Link {
+            channel: &*ch,
+            snr_db: 10.0,
+            seed: 1,
+        };
+        let e = run_chain(
+            &PerView(Uncoded),
+            &Source::still(img),
+            &Budget::bpp(0.5).unwrap(),
+            &link,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("k/n"), "{e}");
     }
 }

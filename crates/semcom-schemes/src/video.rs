@@ -304,7 +304,10 @@ impl Scheme for VideoSeparation {
         } else if slot_ok.iter().any(|&ok| !ok) {
             Some(DecodeFailure::Channel)
         } else {
-            frame_ok.iter().any(|&ok| !ok).then_some(DecodeFailure::Source)
+            frame_ok
+                .iter()
+                .any(|&ok| !ok)
+                .then_some(DecodeFailure::Source)
         };
         Ok(Decoded {
             views: frames,

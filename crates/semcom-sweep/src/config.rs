@@ -234,7 +234,8 @@ impl SweepConfig {
                 ));
             }
             if let Some(f) = d.frames {
-                if d.kind != DatasetKind::Clip || !(1..=semcom_core::source::MAX_VIEWS).contains(&f) {
+                if d.kind != DatasetKind::Clip || !(1..=semcom_core::source::MAX_VIEWS).contains(&f)
+                {
                     return Err(SweepError::config(
                         format!("datasets[{i}].frames"),
                         format!("clip datasets only, 1..={}", semcom_core::source::MAX_VIEWS),

@@ -124,7 +124,13 @@ fn rel_name(spec: &DatasetSpec, p: &Path) -> String {
 /// Consecutive clips of `frames` frames from the sorted frame files (an incomplete tail is
 /// dropped unless the folder holds fewer frames than one clip), then `limit` of them.
 fn load_clips(spec: &DatasetSpec, field: &str) -> Result<Vec<DataItem>> {
-    let all = list(&DatasetSpec { limit: None, ..spec.clone() }, field)?;
+    let all = list(
+        &DatasetSpec {
+            limit: None,
+            ..spec.clone()
+        },
+        field,
+    )?;
     let f = spec.frames.unwrap_or(DEFAULT_CLIP_FRAMES).min(all.len());
     let starts: Vec<usize> = (0..all.len() / f).map(|i| i * f).collect();
     let keep = evenly_spaced(starts.len(), spec.limit.unwrap_or(usize::MAX));
@@ -149,7 +155,14 @@ fn load_clips(spec: &DatasetSpec, field: &str) -> Result<Vec<DataItem>> {
 /// `motorcycle_left`/`motorcycle_right`, `im_left`/`im_right` (case-insensitive suffixes).
 pub fn stereo_role(stem: &str) -> Option<(bool, &str)> {
     let lower = stem.to_ascii_lowercase();
-    for (suffix, left) in [("_left", true), ("_right", false), ("left", true), ("right", false), ("l", true), ("r", false)] {
+    for (suffix, left) in [
+        ("_left", true),
+        ("_right", false),
+        ("left", true),
+        ("right", false),
+        ("l", true),
+        ("r", false),
+    ] {
         if lower.ends_with(suffix) && stem.len() > suffix.len() {
             return Some((left, &stem[..stem.len() - suffix.len()]));
         }
@@ -160,7 +173,13 @@ pub fn stereo_role(stem: &str) -> Option<(bool, &str)> {
 /// Stereo pairs: files whose stems name a left and a right view of one stem; unpaired files
 /// are ignored, no pair at all is an error.
 fn load_pairs(spec: &DatasetSpec, field: &str) -> Result<Vec<DataItem>> {
-    let all = list(&DatasetSpec { limit: None, ..spec.clone() }, field)?;
+    let all = list(
+        &DatasetSpec {
+            limit: None,
+            ..spec.clone()
+        },
+        field,
+    )?;
     let mut pairs: std::collections::BTreeMap<String, [Option<PathBuf>; 2]> = Default::default();
     for p in &all {
         let Some(stem) = p.file_stem().and_then(|s| s.to_str()) else {
@@ -168,7 +187,11 @@ fn load_pairs(spec: &DatasetSpec, field: &str) -> Result<Vec<DataItem>> {
         };
         if let Some((left, base)) = stereo_role(stem) {
             let dir = p.parent().map(|d| rel_name(spec, d)).unwrap_or_default();
-            let key = if dir.is_empty() { base.to_string() } else { format!("{dir}/{base}") };
+            let key = if dir.is_empty() {
+                base.to_string()
+            } else {
+                format!("{dir}/{base}")
+            };
             pairs.entry(key).or_default()[usize::from(!left)] = Some(p.clone());
         }
     }
@@ -179,7 +202,10 @@ fn load_pairs(spec: &DatasetSpec, field: &str) -> Result<Vec<DataItem>> {
     if complete.is_empty() {
         return Err(SweepError::config(
             format!("{field}.path"),
-            format!("stereo dataset '{}' has no left/right pair (stems ending in L/R or _left/_right)", spec.name),
+            format!(
+                "stereo dataset '{}' has no left/right pair (stems ending in L/R or _left/_right)",
+                spec.name
+            ),
         ));
     }
     let keep = evenly_spaced(complete.len(), spec.limit.unwrap_or(usize::MAX));
@@ -245,7 +271,13 @@ mod tests {
         assert_eq!(ds.items[1].name, "f03.png+3");
         assert_eq!(ds.items[0].source.views().len(), 3);
         let pairs = tempfile::tempdir().unwrap();
-        for n in ["aloeL.png", "aloeR.png", "moto_left.png", "moto_right.png", "lonelyL.png"] {
+        for n in [
+            "aloeL.png",
+            "aloeR.png",
+            "moto_left.png",
+            "moto_right.png",
+            "lonelyL.png",
+        ] {
             card.save(pairs.path().join(n)).unwrap();
         }
         let spec = DatasetSpec {

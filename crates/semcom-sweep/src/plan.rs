@@ -4,13 +4,13 @@
 //! over the *whole* config (also over optional schemes this build lacks), so indices, shard
 //! slices and seeds do not change when a scheme becomes available later.
 
-use semcom_measure::{measure, MetricRegistry, References};
 use crate::config::{check_bpp_carriable, ChannelSpec, SchemeSpec, SweepConfig};
 use crate::dataset::{self, Dataset};
 use crate::error::{Result, SweepError};
 use crate::registry::Registry;
 use semcom_core::rng::{derive_seed, derive_seed_str};
 use semcom_core::{Budget, ChannelModel, CoreError, Scheme};
+use semcom_measure::{measure, MetricRegistry, References};
 use std::fmt;
 use std::str::FromStr;
 
@@ -198,15 +198,17 @@ impl Plan {
                 for (j, m) in config.metrics.iter().enumerate() {
                     let views = first.source.views();
                     let one = [m.clone()];
-                    measure(&metrics, &one, &first.source, views, &References::default()).map_err(|e| {
-                        SweepError::config(
-                            format!("metrics[{j}]"),
-                            format!(
-                                "'{m}' is undefined on dataset '{}' ({}): {e}",
-                                ds.name, first.name
-                            ),
-                        )
-                    })?;
+                    measure(&metrics, &one, &first.source, views, &References::default()).map_err(
+                        |e| {
+                            SweepError::config(
+                                format!("metrics[{j}]"),
+                                format!(
+                                    "'{m}' is undefined on dataset '{}' ({}): {e}",
+                                    ds.name, first.name
+                                ),
+                            )
+                        },
+                    )?;
                 }
             }
             datasets.push(ds);

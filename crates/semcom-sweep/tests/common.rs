@@ -1,7 +1,9 @@
 //! Shared helpers of the integration tests: a toy analog scheme, a tiny dataset, configs.
 #![allow(dead_code)]
 
-use semcom_core::chain::{complex_to_reals, reals_to_complex, LinkInfo, Payload, Received, SideInfo};
+use semcom_core::chain::{
+    complex_to_reals, reals_to_complex, LinkInfo, Payload, Received, SideInfo,
+};
 use semcom_core::rng::SemRng;
 use semcom_core::{
     Budget, ChannelModel, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, PerView,

@@ -44,7 +44,10 @@ fn clear_errors_before_any_work() {
     assert!(e.contains("budgets.kn[1]"), "{e}");
     let e = plan_err(&good.replace("\"psnr\"", "\"psnr_y\""));
     assert!(e.contains("metrics[0]") && e.contains("psnr-y"), "{e}");
-    let e = plan_err(&good.replace("[[channels]]\nname = \"awgn\"", "[[channels]]\nname = \"awgn\"\nparams = { pe = 0.1 }"));
+    let e = plan_err(&good.replace(
+        "[[channels]]\nname = \"awgn\"",
+        "[[channels]]\nname = \"awgn\"\nparams = { pe = 0.1 }",
+    ));
     assert!(e.contains("awgn") && e.contains("pe"), "{e}");
     // Grey images carry a third of the bits of RGB ones: 8 bpp fits RGB but not grey.
     let grey = tmp.path().join("grey");

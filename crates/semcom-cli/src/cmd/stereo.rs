@@ -95,8 +95,9 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     let channel = a.channel.build()?;
     let mut rows = Vec::new();
     for snr in parse_range(&a.snr)? {
-        let (out, m) =
-            run_measured(&*scheme, &*channel, &source, &budget, snr, a.seed, &a.metrics)?;
+        let (out, m) = run_measured(
+            &*scheme, &*channel, &source, &budget, snr, a.seed, &a.metrics,
+        )?;
         if let Some(dir) = &a.output {
             let d = dir.join(format!("snr_{snr}"));
             std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;

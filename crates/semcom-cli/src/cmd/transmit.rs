@@ -57,7 +57,9 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
 pub fn failure_line(a: &semcom_core::Accounting) -> String {
     use semcom_core::DecodeFailure as F;
     let why = match a.failure {
-        Some(F::DidNotFit) => "the coarsest source coding does not fit the budget: nothing was sent",
+        Some(F::DidNotFit) => {
+            "the coarsest source coding does not fit the budget: nothing was sent"
+        }
         Some(F::Channel) => "the channel code failed (CRC or capacity outage)",
         Some(F::Source) | None => "the source decoder rejected the received stream",
     };

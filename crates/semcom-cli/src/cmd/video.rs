@@ -130,7 +130,8 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     }
     let mut opts = a.scheme_opts.options()?;
     if let Some(p) = a.intra_period {
-        opts.params.insert("intra_period".into(), i64::from(p).into());
+        opts.params
+            .insert("intra_period".into(), i64::from(p).into());
     }
     let scheme = semcom_schemes::build(&a.scheme, &opts)?;
     let clip = match &a.clip {

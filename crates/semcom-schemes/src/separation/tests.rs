@@ -62,7 +62,11 @@ fn bit_rate_budget_is_met_by_the_measured_bpp_and_gives_the_channel_uses() {
         for bpp in [1.0, 2.0] {
             let out = run_at(&s, "awgn", 15.0, Budget::bpp(bpp).unwrap(), 1);
             let a = out.accounting;
-            assert!(a.bpp() <= bpp && a.bpp() > 0.8 * bpp, "{name} {bpp}: {}", a.bpp());
+            assert!(
+                a.bpp() <= bpp && a.bpp() > 0.8 * bpp,
+                "{name} {bpp}: {}",
+                a.bpp()
+            );
             assert!(a.decode_ok && a.channel_uses > 0, "{name} {bpp}: {a:?}");
             assert!(a.stream_bytes.unwrap() * 8 <= a.payload_bits);
         }
@@ -181,12 +185,16 @@ fn every_codec_builds_and_bad_inputs_are_errors() {
     let rows = rows();
     for c in codecs() {
         for name in [format!("{c}+ldpc"), format!("{c}@capacity")] {
-            assert!(rows.iter().any(|r| r.name == name), "codec {c} has no row {name}");
+            assert!(
+                rows.iter().any(|r| r.name == name),
+                "codec {c} has no row {name}"
+            );
         }
     }
     for r in rows {
         assert!(Separation::is_separation(&r.name));
-        let s = crate::registry::build(&r.name, &crate::registry::SchemeOptions::default()).unwrap();
+        let s =
+            crate::registry::build(&r.name, &crate::registry::SchemeOptions::default()).unwrap();
         assert_eq!(s.name(), r.name);
     }
     assert!(Separation::from_name("jpeg+ldpc", Some("99qam-1/2")).is_err());

@@ -181,6 +181,8 @@ fn malformed_receiver_inputs_are_errors_not_panics() {
         seed: 0,
     };
     let still = Source::still(clip()[0].clone());
-    let e = run_chain(&s, &still, &budget(), &link).unwrap_err().to_string();
+    let e = run_chain(&s, &still, &budget(), &link)
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("h264+ldpc") && e.contains("still"), "{e}");
 }
