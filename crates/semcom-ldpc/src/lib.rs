@@ -18,6 +18,7 @@ pub mod error;
 pub mod graph;
 pub mod mcs;
 pub mod ratematch;
+pub mod scramble;
 pub mod segment;
 mod tables;
 pub mod tb;

@@ -9,6 +9,7 @@
 //!   to unit power; see `semcom_nn::deepjscc`.
 //! * Rayleigh: with per-symbol CSI the receiver equalises y/h (zero forcing), as in training.
 
+use semcom_channel::equalize::{equalize_one, Equalizer};
 use semcom_core::chain::{LinkInfo, Payload, Received, SideInfo};
 use semcom_core::rng::SemRng;
 use semcom_core::{Budget, Complex32, CoreError, Image, Result};
@@ -188,7 +189,7 @@ impl ImageScheme for DeepJsccScheme {
         meta: &ViewMeta,
         _link: &LinkInfo,
     ) -> Result<ImageDecoded> {
-        let Received::Symbols { y, csi, .. } = rx else {
+        let Received::Symbols { y, csi, noise_var } = rx else {
             return Err(CoreError::Payload(
                 "deep JSCC receives complex symbols, not bits".into(),
             ));
@@ -197,19 +198,19 @@ impl ImageScheme for DeepJsccScheme {
         let eq: Vec<Complex32> = if csi.is_empty() {
             y.clone()
         } else {
+            if csi.len() != 1 && csi.len() != y.len() {
+                return Err(CoreError::Payload("deep JSCC: CSI length".into()));
+            }
             y.iter()
                 .enumerate()
                 .map(|(i, &v)| {
-                    let h = if csi.len() == 1 {
-                        csi[0]
-                    } else {
-                        csi.get(i).copied().unwrap_or(Complex32::new(1.0, 0.0))
-                    };
-                    if h.norm_sqr() > 0.0 {
-                        v / h
-                    } else {
-                        Complex32::new(0.0, 0.0)
-                    }
+                    let h = csi[if csi.len() == 1 { 0 } else { i }];
+                    let n0 = noise_var
+                        .get(i)
+                        .or(noise_var.first())
+                        .copied()
+                        .unwrap_or(0.0);
+                    equalize_one(v, h, n0, Equalizer::Zf).0
                 })
                 .collect()
         };

@@ -17,24 +17,6 @@ pub fn bits_to_bytes(bits: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// The pseudo-random sequence c(n) of TS 38.211 §5.2.1 (length-31 Gold sequence, N_c = 1600)
-/// for initialisation `c_init`, `len` bits.
-pub fn gold_sequence(c_init: u32, len: usize) -> Vec<u8> {
-    const NC: usize = 1600;
-    let n = len + NC + 31;
-    let mut x1 = vec![0u8; n];
-    let mut x2 = vec![0u8; n];
-    x1[0] = 1;
-    for (i, v) in x2.iter_mut().take(31).enumerate() {
-        *v = ((c_init >> i) & 1) as u8;
-    }
-    for i in 0..n - 31 {
-        x1[i + 31] = x1[i + 3] ^ x1[i];
-        x2[i + 31] = x2[i + 3] ^ x2[i + 2] ^ x2[i + 1] ^ x2[i];
-    }
-    (0..len).map(|i| x1[i + NC] ^ x2[i + NC]).collect()
-}
-
 /// Side information of a separation scheme: MCS index (8 bits, 255 = capacity variant),
 /// codec stream length in bytes (32 bits) and the transmit amplitude scale (f32, 32 bits).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -89,15 +71,6 @@ mod tests {
         bytes_to_bits(&[0xA5, 0x01], &mut bits);
         assert_eq!(bits, [1, 0, 1, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
         assert_eq!(bits_to_bytes(&bits), [0xA5, 0x01]);
-    }
-
-    #[test]
-    fn gold_sequence_is_balanced_and_reproducible() {
-        let c = gold_sequence(0x1234, 10_000);
-        let ones = c.iter().filter(|&&b| b == 1).count();
-        assert!((4_800..5_200).contains(&ones));
-        assert_eq!(c, gold_sequence(0x1234, 10_000));
-        assert_ne!(c, gold_sequence(0x1235, 10_000));
     }
 
     #[test]

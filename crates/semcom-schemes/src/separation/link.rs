@@ -10,12 +10,13 @@
 //!                 ─► released iff R_max ≤ Σ_i log2(1 + |h_i|²/N0_i) of the block
 //! ```
 
-use crate::separation::bits::{bits_to_bytes, bytes_to_bits, gold_sequence};
+use crate::separation::bits::{bits_to_bytes, bytes_to_bits};
 use crate::separation::ChannelCoding;
 use semcom_channel::capacity::max_source_bits;
 use semcom_channel::equalize::{equalize, Equalizer};
 use semcom_channel::modulation::{Demapper, Modulation};
 use semcom_core::{Complex32, CoreError, Received, Result};
+use semcom_ldpc::scramble::{descramble_llrs, scramble_bits};
 use semcom_ldpc::{DecoderConfig, Mcs, NrConfig, TransportBlockCodec};
 
 /// `c_init` of the scrambling sequence (fixed, known to both ends).
@@ -157,10 +158,7 @@ impl BlockCoding {
                 .map_err(link_err)?,
             Self::Capacity { .. } => bits,
         };
-        let n = coded.len();
-        for (b, c) in coded.iter_mut().zip(gold_sequence(SCRAMBLE_CINIT, n)) {
-            *b ^= c;
-        }
+        scramble_bits(&mut coded, SCRAMBLE_CINIT);
         let mut x = modulation_for(qm)?.modulate(&coded)?;
         let scale = unit_power_scale(&x);
         for s in &mut x {
@@ -207,14 +205,11 @@ impl BlockCoding {
                 let ys: Vec<Complex32> = ye.iter().map(|v| v / scale).collect();
                 let nvs: Vec<f32> = nv.iter().map(|v| v / (scale * scale)).collect();
                 let mut llr = modulation_for(*qm)?.demap(&ys, &nvs, Demapper::MaxLog)?;
-                for (l, c) in llr.iter_mut().zip(gold_sequence(SCRAMBLE_CINIT, cfg.g)) {
-                    if !l.is_finite() {
-                        *l = if l.is_nan() { 0.0 } else { l.signum() * 1e4 };
-                    }
-                    if c == 1 {
-                        *l = -*l;
-                    }
+                for l in llr.iter_mut().filter(|l| !l.is_finite()) {
+                    *l = if l.is_nan() { 0.0 } else { l.signum() * 1e4 };
                 }
+                let g = cfg.g.min(llr.len());
+                descramble_llrs(&mut llr[..g], SCRAMBLE_CINIT);
                 let res = TransportBlockCodec::new(*cfg)
                     .and_then(|tb| tb.decode(&llr, decoder))
                     .map_err(link_err)?;
