@@ -1,4 +1,4 @@
-//! Kodak sweep benchmark (issue 9 target: 6 SNRs × 5 schemes × 24 images at one k/n in under
+//! Kodak sweep benchmark (target: 6 SNRs × 5 schemes × 24 images at one k/n in under
 //! 5 minutes on 2 cores, release mode). Prints one row per scheme and the total.
 //!
 //! `cargo bench -p semcom-sweep --bench kodak_sweep`; environment overrides:
