@@ -2,12 +2,39 @@
 
 use crate::{CodecError, Result, MAX_DECODE_PIXELS, MAX_DECODE_SIDE};
 
-/// Runs a decoder, turning a panic into [`CodecError::Decode`].
+/// Runs a decoder, turning a panic into [`CodecError::Decode`]. The panic hook's report is
+/// silenced for panics of this thread while `f` runs (a contained panic is an error value,
+/// not a message on stderr); other threads' panics and later ones report as before.
 pub(crate) fn catch<T>(codec: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+    let r = quiet_panics(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    match r {
         Ok(r) => r,
         Err(_) => Err(CodecError::dec(codec, "decoder panicked on corrupt input")),
     }
+}
+
+thread_local! {
+    /// Whether this thread's panics are currently contained (and not to be reported).
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with this thread's panic reports silenced, restoring the previous state after.
+/// The first call wraps the process' panic hook once: the wrapper skips the report when the
+/// panicking thread is inside `quiet_panics`, and calls the previous hook otherwise.
+pub(crate) fn quiet_panics<T>(f: impl FnOnce() -> T) -> T {
+    static WRAP: std::sync::Once = std::sync::Once::new();
+    WRAP.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                prev(info)
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let out = f();
+    QUIET.with(|q| q.set(was));
+    out
 }
 
 /// Checks decoded dimensions against [`MAX_DECODE_SIDE`] / [`MAX_DECODE_PIXELS`] and the 2×2 minimum.
@@ -52,6 +79,13 @@ pub(crate) fn isolated(
         }
         if pid == 0 {
             libc::close(fds[0]);
+            // The child reports only through the pipe: a panic (or the abort of a panic in an
+            // `extern "C"` frame, with its backtrace) must not print on the user's terminal.
+            std::panic::set_hook(Box::new(|_| {}));
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+            if null >= 0 {
+                libc::dup2(null, 2);
+            }
             let msg = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
                 Ok(Ok(img)) => encode_image(&img),
                 Ok(Err(e)) => [vec![0u8], e.to_string().into_bytes()].concat(),

@@ -19,6 +19,7 @@ pub mod budget;
 pub mod chain;
 pub mod config;
 pub mod error;
+pub mod fsutil;
 pub mod image;
 pub mod rng;
 pub mod testcard;
