@@ -33,14 +33,9 @@ fn codec(name: &str, d: &[u8]) {
     let _ = c.decode(d);
 }
 
-/// The H.264 frame decoder (Annex B access units, split at the first byte's value).
+/// The H.264 clip decoder (an Annex B byte stream).
 fn h264(d: &[u8]) {
-    let Ok(mut dec) = semcom_codecs::h264::FrameDecoder::new(3, None) else {
-        return;
-    };
-    let cut = d.first().map_or(0, |&b| b as usize).min(d.len());
-    let _ = dec.decode_frame(&d[..cut]);
-    let _ = dec.decode_frame(&d[cut..]);
+    let _ = semcom_codecs::h264::H264::default().decode_clip(d, 3, None);
 }
 
 /// Side information of the separation scheme.
@@ -81,6 +76,76 @@ fn journal(d: &[u8]) {
     }
 }
 
+/// Small valid inputs of a target (AFL's starting corpus): streams encoded from a 16×16 test
+/// card, a safetensors file, the shipped configs, a journal header.
+fn seeds(name: &str) -> Vec<Vec<u8>> {
+    let card = semcom_core::testcard::test_card(16, 16);
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let files = |dir: &str| -> Vec<Vec<u8>> {
+        std::fs::read_dir(format!("{root}/{dir}"))
+            .map(|rd| rd.flatten().filter_map(|e| std::fs::read(e.path()).ok()).collect())
+            .unwrap_or_default()
+    };
+    let encoded = |codec: &str| -> Vec<Vec<u8>> {
+        let c = semcom_codecs::codec_by_name(codec).expect("codec in this build");
+        [20.0, 60.0]
+            .iter()
+            .filter_map(|&q| c.encode(&card, semcom_codecs::RateTarget::Quality(q)).ok())
+            .collect()
+    };
+    match name {
+        "image" => ["card.png", "card.jpg", "card.webp"]
+            .iter()
+            .filter_map(|f| {
+                let p = std::env::temp_dir().join(format!("semcom-fuzz-seed-{f}"));
+                card.save(&p).ok()?;
+                std::fs::read(&p).ok()
+            })
+            .collect(),
+        "jpeg" | "webp" | "jpeg2000" | "avif" => encoded(name),
+        "h264" => {
+            let frames = vec![card.clone(), card.clone()];
+            semcom_codecs::h264::H264::default()
+                .encode_clip(&frames, 20_000)
+                .map(|c| vec![c.bytes])
+                .unwrap_or_default()
+        }
+        "side" => vec![vec![3, 16, 0, 0, 0, 0, 0, 128, 63]],
+        "safetensors" => {
+            let mut f = semcom_nn::st::StFile::default();
+            f.metadata.insert("format".into(), "pt".into());
+            f.tensors.insert(
+                "w".into(),
+                semcom_nn::st::RawTensor {
+                    dtype: "F32".into(),
+                    shape: vec![2, 2],
+                    data: [1.0f32, -2.0, 0.5, 3.0].iter().flat_map(|v| v.to_le_bytes()).collect(),
+                },
+            );
+            vec![semcom_nn::st::serialize(&f)]
+        }
+        "sweep-toml" => files("configs/sweeps"),
+        "train-toml" => files("configs/train"),
+        "journal" => files("configs/sweeps")
+            .iter()
+            .filter_map(|t| {
+                let config = semcom_sweep::config::SweepConfig::from_toml_str(
+                    std::str::from_utf8(t).ok()?,
+                )
+                .ok()?;
+                let header = semcom_sweep::journal::Header {
+                    format: semcom_sweep::journal::FORMAT,
+                    config,
+                };
+                let p = std::env::temp_dir().join("semcom-fuzz-seed-journal.jsonl");
+                semcom_sweep::journal::write_all(&p, &header, &[]).ok()?;
+                std::fs::read(&p).ok()
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
 fn main() {
     let name = std::env::var("SEMCOM_FUZZ_TARGET").unwrap_or_default();
     let Some(&(_, f)) = TARGETS.iter().find(|t| t.0 == name) else {
@@ -89,6 +154,15 @@ fn main() {
         std::process::exit(2);
     };
     let files: Vec<String> = std::env::args().skip(1).collect();
+    if let [cmd, dir] = &files[..] {
+        if cmd == "--seeds" {
+            std::fs::create_dir_all(dir).expect("seed folder");
+            for (i, s) in seeds(&name).iter().enumerate() {
+                std::fs::write(format!("{dir}/seed{i}"), s).expect("seed file");
+            }
+            return;
+        }
+    }
     if files.is_empty() {
         // No abort-on-panic hook: decoders contain their panics with `catch_unwind` (that is
         // their contract); a panic that escapes the target still aborts, i.e. is a crash.

@@ -94,7 +94,14 @@ pub fn positive_in(hi: f64) -> impl Fn(&str) -> Result<f64, String> + Clone + Se
 
 /// An SNR in dB within [`SNR_DB_MIN`]..=[`SNR_DB_MAX`] (for `--snr X` flags taking one value).
 pub fn snr_db(s: &str) -> Result<f64, String> {
-    finite_in(SNR_DB_MIN, SNR_DB_MAX)(s).map_err(|e| format!("SNR {e} dB"))
+    let v = finite(s).map_err(|e| format!("SNR {e}"))?;
+    if (SNR_DB_MIN..=SNR_DB_MAX).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!(
+            "SNR {v} dB is outside [{SNR_DB_MIN}, {SNR_DB_MAX}] dB"
+        ))
+    }
 }
 
 /// A whole count in `[lo, hi]`, as a clap value parser. Accepts `1000000`, `1e6` and `1_000_000`
@@ -161,10 +168,8 @@ pub struct SnrGrid(pub Vec<f64>);
 /// points are rounded to 1e-9 so that 0.1 steps print cleanly).
 pub fn snr_grid(s: &str) -> Result<SnrGrid, String> {
     let v = grid(s)?;
-    if let Some(x) = v.iter().find(|x| !(SNR_DB_MIN..=SNR_DB_MAX).contains(*x)) {
-        return Err(format!(
-            "SNR {x} dB is outside [{SNR_DB_MIN}, {SNR_DB_MAX}] dB"
-        ));
+    for x in &v {
+        snr_db(&x.to_string())?;
     }
     Ok(SnrGrid(v))
 }

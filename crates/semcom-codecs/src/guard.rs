@@ -47,7 +47,10 @@ pub(crate) fn check_dims(codec: &'static str, w: usize, h: usize) -> Result<()> 
     {
         return Err(CodecError::dec(
             codec,
-            format!("image size {w}x{h} out of range"),
+            format!(
+                "image size {w}x{h} out of range (2x2 up to {MAX_DECODE_PIXELS} pixels, \
+                 {MAX_DECODE_SIDE} per side)"
+            ),
         ));
     }
     Ok(())

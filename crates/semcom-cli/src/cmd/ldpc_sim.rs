@@ -21,14 +21,14 @@ use std::path::{Path, PathBuf};
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Information bits per block: K' of one code block (default), or the TBS A with `--tb`
-    /// (at most 2^20).
+    /// (at most 2^21).
     #[arg(long, value_parser = count_usize(1, MAX_K))]
     pub k: usize,
     /// Code rate k/n in (0, 1), as a fraction (`1/2`) or a decimal; n is rounded up to a
     /// multiple of Qm.
     #[arg(long, default_value = "1/2", conflicts_with = "n", value_parser = rate)]
     pub rate: f64,
-    /// Coded bits per block after rate matching (instead of `--rate`; more than k, at most 2^21).
+    /// Coded bits per block after rate matching (instead of `--rate`; more than k, at most 2^23).
     #[arg(long, value_parser = count_usize(1, MAX_N))]
     pub n: Option<usize>,
     /// Modulation: bpsk, qpsk, 16qam, 64qam, 256qam.
@@ -73,10 +73,11 @@ pub struct Args {
     pub out: Option<PathBuf>,
 }
 
-/// Most information bits per block (a 5G NR transport block carries at most about 1.3·10^6).
-pub const MAX_K: usize = 1 << 20;
-/// Most coded bits per block: a batch of blocks in flight stays within a few hundred MB.
-pub const MAX_N: usize = 1 << 21;
+/// Most information bits per block (the largest 5G NR transport block, 1 277 992 bits, fits).
+pub const MAX_K: usize = 1 << 21;
+/// Most coded bits per block: 2·10^6 coded bits peaked at 180 MB (8 blocks in flight), so a
+/// batch at this limit stays well under 1 GB.
+pub const MAX_N: usize = 1 << 23;
 /// Most blocks per point.
 pub const MAX_BLOCKS: u64 = 1_000_000_000;
 
