@@ -191,3 +191,47 @@ fn decode_image(codec: &'static str, b: &[u8]) -> Result<semcom_core::Image> {
         _ => Err(CodecError::dec(codec, "decoder crashed on corrupt input")),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Contained decoder panics are errors and print nothing: not in-process (`catch`), not
+    /// in the forked child (`isolated`), not even for a panic that aborts the child from an
+    /// `extern "C"` frame. Runs itself as a subprocess to see its stderr.
+    #[test]
+    fn contained_panics_print_nothing() {
+        if std::env::var_os("SEMCOM_GUARD_CHILD").is_some() {
+            let r = catch("test", || -> Result<()> { panic!("boom-in-catch") });
+            assert!(matches!(r, Err(CodecError::Decode { .. })));
+            assert!(!QUIET.with(|q| q.get()), "quiet flag not restored");
+            #[cfg(target_os = "linux")]
+            {
+                let r = isolated("test", || panic!("boom-in-child"));
+                assert!(r.is_err());
+                extern "C" fn no_unwind() {
+                    panic!("boom-nounwind");
+                }
+                let r = isolated("test", || {
+                    no_unwind();
+                    Err(CodecError::dec("test", "unreachable"))
+                });
+                assert!(r.is_err());
+            }
+            return;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "guard::tests::contained_panics_print_nothing",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("SEMCOM_GUARD_CHILD", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("boom"), "panic text leaked: {err}");
+    }
+}
