@@ -67,7 +67,8 @@ fn train_toml(d: &[u8]) {
 
 /// Sweep journals (JSON lines with a header), read from a file as the engine does.
 fn journal(d: &[u8]) {
-    let path = std::env::temp_dir().join(format!("semcom-fuzz-journal-{}.jsonl", std::process::id()));
+    let path =
+        std::env::temp_dir().join(format!("semcom-fuzz-journal-{}.jsonl", std::process::id()));
     if std::fs::File::create(&path)
         .and_then(|mut f| f.write_all(d))
         .is_ok()
@@ -83,7 +84,11 @@ fn seeds(name: &str) -> Vec<Vec<u8>> {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
     let files = |dir: &str| -> Vec<Vec<u8>> {
         std::fs::read_dir(format!("{root}/{dir}"))
-            .map(|rd| rd.flatten().filter_map(|e| std::fs::read(e.path()).ok()).collect())
+            .map(|rd| {
+                rd.flatten()
+                    .filter_map(|e| std::fs::read(e.path()).ok())
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let encoded = |codec: &str| -> Vec<Vec<u8>> {
@@ -101,6 +106,7 @@ fn seeds(name: &str) -> Vec<Vec<u8>> {
                 card.save(&p).ok()?;
                 std::fs::read(&p).ok()
             })
+            .chain([semcom_core::image::png_announcing_size(10_000, 10_000)])
             .collect(),
         "jpeg" | "webp" | "jpeg2000" | "avif" => encoded(name),
         "h264" => {
@@ -119,7 +125,10 @@ fn seeds(name: &str) -> Vec<Vec<u8>> {
                 semcom_nn::st::RawTensor {
                     dtype: "F32".into(),
                     shape: vec![2, 2],
-                    data: [1.0f32, -2.0, 0.5, 3.0].iter().flat_map(|v| v.to_le_bytes()).collect(),
+                    data: [1.0f32, -2.0, 0.5, 3.0]
+                        .iter()
+                        .flat_map(|v| v.to_le_bytes())
+                        .collect(),
                 },
             );
             vec![semcom_nn::st::serialize(&f)]
@@ -129,10 +138,9 @@ fn seeds(name: &str) -> Vec<Vec<u8>> {
         "journal" => files("configs/sweeps")
             .iter()
             .filter_map(|t| {
-                let config = semcom_sweep::config::SweepConfig::from_toml_str(
-                    std::str::from_utf8(t).ok()?,
-                )
-                .ok()?;
+                let config =
+                    semcom_sweep::config::SweepConfig::from_toml_str(std::str::from_utf8(t).ok()?)
+                        .ok()?;
                 let header = semcom_sweep::journal::Header {
                     format: semcom_sweep::journal::FORMAT,
                     config,

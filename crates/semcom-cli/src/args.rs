@@ -249,14 +249,21 @@ mod tests {
             assert!(rate(bad).is_err(), "{bad}");
         }
         assert_eq!(snr_grid("0:20:2").unwrap().0.len(), 11);
-        assert_eq!(
-            snr_grid("-1:-0.5:0.25").unwrap().0,
-            vec![-1.0, -0.75, -0.5]
-        );
+        assert_eq!(snr_grid("-1:-0.5:0.25").unwrap().0, vec![-1.0, -0.75, -0.5]);
         assert_eq!(snr_grid("1, 2.5").unwrap().0, vec![1.0, 2.5]);
         for bad in [
-            "", "0:1", "3:1:1", "0:1:0", "a,b", "nan", "0:1e9:1e-3", "1,NaN", "-inf,0", "0:inf:1",
-            "-400", "0,1e308",
+            "",
+            "0:1",
+            "3:1:1",
+            "0:1:0",
+            "a,b",
+            "nan",
+            "0:1e9:1e-3",
+            "1,NaN",
+            "-inf,0",
+            "0:inf:1",
+            "-400",
+            "0,1e308",
         ] {
             assert!(snr_grid(bad).is_err(), "{bad}");
         }

@@ -12,8 +12,8 @@ pub struct BudgetArgs {
     /// Channel bandwidth ratio k/n (complex channel uses per real source sample, n = 3·H·W), e.g. 1/6.
     #[arg(long, conflicts_with = "bpp")]
     pub cbr: Option<Ratio>,
-    /// Source bits per pixel (digital schemes).
-    #[arg(long)]
+    /// Source bits per pixel (digital schemes), in (0, 64].
+    #[arg(long, value_parser = crate::args::positive_in(64.0))]
     pub bpp: Option<f64>,
 }
 
@@ -171,7 +171,8 @@ pub fn parse_range(s: &str) -> Result<Vec<f64>> {
 /// Writes `data` to `path` atomically ([`semcom_core::fsutil::write_atomic`]: temporary
 /// sibling, fsync, rename; nothing is left behind on failure).
 pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
-    semcom_core::fsutil::write_atomic(path, data).with_context(|| format!("writing {}", path.display()))
+    semcom_core::fsutil::write_atomic(path, data)
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// The output files `<out>/<stem>_<suffix>` of each input, one row per input. Two inputs of
@@ -210,7 +211,8 @@ pub fn output_paths(
 /// Saves an image atomically (PNG, or JPEG/WebP by the extension of `path`).
 pub fn save_image_atomic(img: &Image, path: &std::path::Path) -> Result<()> {
     semcom_core::fsutil::replace_with(path, |tmp| {
-        img.save(tmp).map_err(|e| std::io::Error::other(e.to_string()))
+        img.save(tmp)
+            .map_err(|e| std::io::Error::other(e.to_string()))
     })
     .with_context(|| format!("writing {}", path.display()))
 }

@@ -7,7 +7,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 /// A bar over `len` steps of `unit` (e.g. "bits", "images").
 pub fn bar(len: u64, unit: &str) -> ProgressBar {
     let pb = ProgressBar::new(len);
-    let t = format!("{{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {unit} (eta {{eta}}) {{wide_msg}}");
+    let t = format!(
+        "{{elapsed_precise}} [{{bar:30}}] {{pos}}/{{len}} {unit} (eta {{eta}}) {{wide_msg}}"
+    );
     if let Ok(style) = ProgressStyle::with_template(&t) {
         pb.set_style(style.progress_chars("=> "));
     }

@@ -7,9 +7,6 @@
 //! To cover another command, add rows to [`ROWS`]: the command line is split on spaces and
 //! `{name}` placeholders are replaced by the fixture paths listed in [`Fixture::new`].
 
-#[allow(dead_code)]
-mod common;
-
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -139,6 +136,14 @@ const ROWS: &[Row] = &[
     Row("detect --threads 100000 {png} -o {out}", USAGE, "thread count"),
     Row("detect {png} {pngdir}/card.png -o {out}", USAGE, "overwrite"),
     Row("detect --weights {txt} {png} -o {out}", RUNTIME, "notes.png"),
+    // Flags of other commands that use the shared parsers.
+    Row("transmit --scheme softcast --snr NaN --cbr 1/6", USAGE, "not a finite number"),
+    Row("transmit --scheme softcast --snr 1e308 --cbr 1/6", USAGE, "outside"),
+    Row("transmit --scheme softcast --snr 10 --bpp NaN", USAGE, "not a finite number"),
+    Row("eval --cbr 1/6 --data {dir} --snr NaN,-inf", USAGE, "not a finite number"),
+    Row("demo --snr 0,inf -o {out}", USAGE, "not a finite number"),
+    Row("sweep {txt} -o {out} --threads 0", USAGE, "thread count"),
+    Row("sweep {txt} -o {out} --threads 100000", USAGE, "thread count"),
 ];
 
 /// A folder of inputs of every kind; `{name}` in a row is replaced by `paths[name]`.
@@ -155,13 +160,19 @@ impl Fixture {
         let png = d.join("card.png");
         card.save(&png).unwrap();
         let small = d.join("small.png");
-        semcom_core::testcard::test_card(32, 24).save(&small).unwrap();
+        semcom_core::testcard::test_card(32, 24)
+            .save(&small)
+            .unwrap();
         let pngdir = d.join("pngs");
         card.save(pngdir.join("card.png")).unwrap();
         let txt = d.join("notes.png");
         std::fs::write(&txt, "hello, I am not an image").unwrap();
         let huge = d.join("huge.png");
-        std::fs::write(&huge, common::png_announcing(10_000, 10_000)).unwrap();
+        std::fs::write(
+            &huge,
+            semcom_core::image::png_announcing_size(10_000, 10_000),
+        )
+        .unwrap();
         let jpg = d.join("card.jpg");
         card.save(&jpg).unwrap();
         let empty = d.join("empty");
@@ -226,11 +237,23 @@ fn every_row_follows_the_error_convention() {
         let lines: Vec<&str> = err.lines().collect();
         let left: Vec<_> = fx.tree().difference(&before).cloned().collect();
         let problems = [
-            (out.status.code() != Some(*code), format!("exit {:?}, expected {code}", out.status.code())),
+            (
+                out.status.code() != Some(*code),
+                format!("exit {:?}, expected {code}", out.status.code()),
+            ),
             (lines.len() != 1, format!("{} stderr lines", lines.len())),
-            (!err.starts_with("semcom: error: "), "no 'semcom: error:' prefix".into()),
-            (!err.to_lowercase().contains(&needle.to_lowercase()), format!("'{needle}' missing")),
-            (err.contains("panicked") || err.contains("RUST_BACKTRACE"), "panic text".into()),
+            (
+                !err.starts_with("semcom: error: "),
+                "no 'semcom: error:' prefix".into(),
+            ),
+            (
+                !err.to_lowercase().contains(&needle.to_lowercase()),
+                format!("'{needle}' missing"),
+            ),
+            (
+                err.contains("panicked") || err.contains("RUST_BACKTRACE"),
+                "panic text".into(),
+            ),
             (!left.is_empty(), format!("left behind: {left:?}")),
         ];
         for (bad, what) in problems {
@@ -259,7 +282,15 @@ fn every_row_follows_the_error_convention() {
 fn closed_pipe_is_a_normal_end() {
     let dir = tempfile::tempdir().unwrap();
     let mut child = semcom()
-        .args(["--json", "ber-sim", "--bits", "1000", "--snr", "0:9.99:0.01", "-o"])
+        .args([
+            "--json",
+            "ber-sim",
+            "--bits",
+            "1000",
+            "--snr",
+            "0:9.99:0.01",
+            "-o",
+        ])
         .arg(dir.path().join("out"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -298,12 +329,24 @@ fn ldpc_sim_limits_accept_the_extremes_they_name() {
     // The ends of the accepted SNR range still give finite rates (no NaN LLR at −100 dB).
     let out = semcom()
         .args([
-            "--json", "ldpc-sim", "--k", "40", "--ebn0=-100,100", "--max-blocks", "8",
-            "--min-errors", "1", "--no-early-stop",
+            "--json",
+            "ldpc-sim",
+            "--k",
+            "40",
+            "--ebn0=-100,100",
+            "--max-blocks",
+            "8",
+            "--min-errors",
+            "1",
+            "--no-early-stop",
         ])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let pts: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -339,6 +339,24 @@ impl Image {
     }
 }
 
+/// A valid 4×4 black PNG whose header announces `w×h` (IHDR patched, its CRC recomputed): a
+/// tiny file that claims a huge image, for tests and fuzzing seeds of the size limits.
+pub fn png_announcing_size(w: u32, h: u32) -> Vec<u8> {
+    let mut buf = Vec::new();
+    image::RgbImage::new(4, 4)
+        .write_to(&mut std::io::Cursor::new(&mut buf), image::ImageFormat::Png)
+        .expect("encoding a 4x4 PNG in memory");
+    buf[16..20].copy_from_slice(&w.to_be_bytes());
+    buf[20..24].copy_from_slice(&h.to_be_bytes());
+    let crc = (12..29).fold(!0u32, |c, i| {
+        (0..8).fold(c ^ buf[i] as u32, |c, _| {
+            (c >> 1) ^ (0xEDB8_8320 & (c & 1).wrapping_neg())
+        })
+    });
+    buf[29..33].copy_from_slice(&(!crc).to_be_bytes());
+    buf
+}
+
 fn to_u8(v: f32) -> u8 {
     (v * 255.0).round().clamp(0.0, 255.0) as u8
 }
@@ -411,33 +429,18 @@ mod tests {
         std::fs::remove_dir_all(dir).ok();
     }
 
-    /// A 4×4 PNG whose header announces `w×h` (IHDR patched, CRC recomputed).
-    fn png_announcing(w: u32, h: u32) -> Vec<u8> {
-        let mut buf = Vec::new();
-        image::RgbImage::new(4, 4)
-            .write_to(&mut std::io::Cursor::new(&mut buf), image::ImageFormat::Png)
-            .unwrap();
-        buf[16..20].copy_from_slice(&w.to_be_bytes());
-        buf[20..24].copy_from_slice(&h.to_be_bytes());
-        let crc = (12..29).fold(!0u32, |c, i| {
-            (0..8).fold(c ^ buf[i] as u32, |c, _| (c >> 1) ^ (0xEDB8_8320 & (c & 1).wrapping_neg()))
-        });
-        buf[29..33].copy_from_slice(&(!crc).to_be_bytes());
-        buf
-    }
-
     #[test]
     fn huge_header_is_refused_before_decoding() {
-        let ok = png_announcing(4, 4);
+        let ok = png_announcing_size(4, 4);
         assert!(Image::decode_bytes(&ok).is_ok(), "CRC patch is wrong");
-        let e = Image::decode_bytes(&png_announcing(10_000, 10_000))
+        let e = Image::decode_bytes(&png_announcing_size(10_000, 10_000))
             .unwrap_err()
             .to_string();
         assert!(
             e.contains("10000x10000") && e.contains(&MAX_PIXELS.to_string()),
             "{e}"
         );
-        assert!(Image::decode_bytes(&png_announcing(1 << 20, 4)).is_err());
+        assert!(Image::decode_bytes(&png_announcing_size(1 << 20, 4)).is_err());
     }
 
     #[test]

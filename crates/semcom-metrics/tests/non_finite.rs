@@ -24,8 +24,13 @@ fn metrics() -> Vec<(&'static str, Metric)> {
         ("ssim_masked", |a, b| ssim_masked(a, b, 1.0, &r())),
         ("ssim_y_masked", |a, b| ssim_y_masked(a, b, 1.0, &r())),
         ("compare_images", |a, b| {
-            compare_images(a, b, 1.0, Some(&Region::boxes(vec![Rect::new(0, 0, 8, 8).unwrap()])))
-                .map(|m| m.get("psnr").unwrap())
+            compare_images(
+                a,
+                b,
+                1.0,
+                Some(&Region::boxes(vec![Rect::new(0, 0, 8, 8).unwrap()])),
+            )
+            .map(|m| m.get("psnr").unwrap())
         }),
     ]
 }

@@ -67,9 +67,7 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     };
     let channel = by_name(&args.channel, &params).map_err(crate::args::usage)?;
     // Refuse bit channels before printing anything (an empty probe costs nothing).
-    if let Err(e) =
-        channel.transmit_symbols(&[], 0.0, &mut semcom_core::rng::rng_for(0, 0))
-    {
+    if let Err(e) = channel.transmit_symbols(&[], 0.0, &mut semcom_core::rng::rng_for(0, 0)) {
         return Err(crate::args::usage(format!(
             "ber-sim needs a symbol channel; '{}' does not carry symbols ({e})",
             args.channel

@@ -167,8 +167,8 @@ fn decode(a: &DecodeArgs, g: &Global) -> anyhow::Result<()> {
         Some(p) => {
             let o = Image::load(p)?;
             img = with_channels(img, o.channels());
-            let psnr = try_psnr_u8(&o, &img)
-                .with_context(|| format!("--original {}", p.display()))?;
+            let psnr =
+                try_psnr_u8(&o, &img).with_context(|| format!("--original {}", p.display()))?;
             Some(psnr)
         }
         None => None,

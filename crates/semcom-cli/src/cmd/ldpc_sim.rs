@@ -133,7 +133,9 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
     let demapper = match args.demapper.as_str() {
         "exact" => Demapper::Exact,
         "maxlog" | "max-log" => Demapper::MaxLog,
-        d => bail!(crate::args::Usage(format!("unknown demapper '{d}' (exact, maxlog)"))),
+        d => bail!(crate::args::Usage(format!(
+            "unknown demapper '{d}' (exact, maxlog)"
+        ))),
     };
     let kind: DecoderKind = args
         .decoder
@@ -330,8 +332,6 @@ fn plot(path: &Path, pts: &[Point]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn random_bits_are_seeded() {
         let b = semcom_channel::sim::random_bits(130, 7);
