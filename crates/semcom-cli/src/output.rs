@@ -14,9 +14,9 @@ pub struct BudgetArgs {
     /// Channel bandwidth ratio k/n (complex channel uses per real source sample, n = V·C·H·W), e.g. 1/6.
     #[arg(long = "kn", visible_alias = "cbr", conflicts_with = "bpp")]
     pub kn: Option<Ratio>,
-    /// Bits per pixel (digital schemes: the source coder meets it and the MCS or capacity gives
-    /// the channel uses; analog schemes refuse it).
-    #[arg(long)]
+    /// Bits per pixel, in (0, 64] (digital schemes: the source coder meets it and the MCS or
+    /// capacity gives the channel uses; analog schemes refuse it).
+    #[arg(long, value_parser = crate::args::positive_in(64.0))]
     pub bpp: Option<f64>,
 }
 
@@ -227,34 +227,61 @@ pub fn print_table(rows: &[Row]) {
     }
 }
 
-/// Parses an inclusive range `start:stop:step` or a list `a,b,c` into at most 1000 finite
-/// values (grid points rounded to 1e-9 so that 0.1 steps print cleanly).
+/// An SNR grid typed as a string (`start:stop:step` or `a,b,c`), checked like
+/// [`crate::args::snr_grid`]; a bad grid is a usage error. Prefer `value_parser = snr_grid`.
 pub fn parse_range(s: &str) -> Result<Vec<f64>> {
-    let v: Vec<f64> = if let [a, b, c] = s.split(':').collect::<Vec<_>>()[..] {
-        let (a, b, c): (f64, f64, f64) = (a.trim().parse()?, b.trim().parse()?, c.trim().parse()?);
-        if !(c > 0.0 && a.is_finite() && b.is_finite() && b >= a && (b - a) / c <= 1000.0) {
-            anyhow::bail!("bad range '{s}': need start ≤ stop, step > 0, at most 1000 points");
-        }
-        let n = ((b - a) / c + 1e-9).floor() as usize;
-        (0..=n)
-            .map(|i| ((a + i as f64 * c) * 1e9).round() / 1e9)
-            .collect()
-    } else {
-        s.split(',')
-            .map(|x| x.trim().parse::<f64>())
-            .collect::<std::result::Result<_, _>>()?
-    };
-    if v.is_empty() || v.len() > 1000 || v.iter().any(|x| !x.is_finite()) {
-        anyhow::bail!("bad list '{s}' (use start:stop:step or a,b,c of finite numbers)");
-    }
-    Ok(v)
+    crate::args::snr_grid(s)
+        .map(|g| g.0)
+        .map_err(crate::args::usage)
 }
 
-/// Writes `data` to `path` atomically (temporary file in the same folder, then rename).
+/// Writes `data` to `path` atomically ([`semcom_core::fsutil::write_atomic`]: temporary
+/// sibling, fsync, rename; nothing is left behind on failure).
 pub fn write_atomic(path: &std::path::Path, data: &[u8]) -> Result<()> {
-    let tmp = path.with_extension(format!("tmp-{}", std::process::id()));
-    std::fs::write(&tmp, data).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+    semcom_core::fsutil::write_atomic(path, data)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+/// The output files `<out>/<stem>_<suffix>` of each input, one row per input. Two inputs of
+/// the same file stem (`a/x.png`, `b/x.jpg`) would overwrite each other's outputs: a usage
+/// error naming both.
+pub fn output_paths(
+    inputs: &[std::path::PathBuf],
+    out: &std::path::Path,
+    suffixes: &[&str],
+) -> Result<Vec<Vec<std::path::PathBuf>>> {
+    let mut seen: std::collections::HashMap<String, &std::path::Path> = Default::default();
+    let mut rows = Vec::with_capacity(inputs.len());
+    for p in inputs {
+        let stem = p
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "image".into());
+        if let Some(prev) = seen.insert(stem.clone(), p) {
+            return Err(crate::args::usage(format!(
+                "{} and {} share the file name '{stem}', so their outputs in {} would overwrite each other; rename one",
+                prev.display(),
+                p.display(),
+                out.display()
+            )));
+        }
+        rows.push(
+            suffixes
+                .iter()
+                .map(|s| out.join(format!("{stem}_{s}")))
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+/// Saves an image atomically (PNG, or JPEG/WebP by the extension of `path`).
+pub fn save_image_atomic(img: &Image, path: &std::path::Path) -> Result<()> {
+    semcom_core::fsutil::replace_with(path, |tmp| {
+        img.save(tmp)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+    })
+    .with_context(|| format!("writing {}", path.display()))
 }
 
 /// How a [`LogSeries`] is drawn.
@@ -309,9 +336,8 @@ pub fn log_plot(
         (x0 - 0.5, x0 + 0.5)
     };
     let floor = (pts().map(|p| p.1).fold(floor_hint, f64::min) / 10.0).max(1e-12);
-    let tmp = path.with_extension(format!("tmp-{}.png", std::process::id()));
-    let draw = || -> std::result::Result<(), Box<dyn std::error::Error>> {
-        let root = BitMapBackend::new(&tmp, (800, 560)).into_drawing_area();
+    let draw = |tmp: &std::path::Path| -> std::result::Result<(), Box<dyn std::error::Error>> {
+        let root = BitMapBackend::new(tmp, (800, 560)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .caption(title, ("sans-serif", 22))
@@ -359,6 +385,8 @@ pub fn log_plot(
         root.present()?;
         Ok(())
     };
-    draw().map_err(|e| anyhow::anyhow!("drawing {}: {e}", path.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+    semcom_core::fsutil::replace_with(path, |tmp| {
+        draw(tmp).map_err(|e| std::io::Error::other(e.to_string()))
+    })
+    .with_context(|| format!("drawing {}", path.display()))
 }

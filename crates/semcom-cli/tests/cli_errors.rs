@@ -7,13 +7,23 @@ fn semcom() -> Command {
     Command::cargo_bin("semcom").expect("semcom binary")
 }
 
-/// Runs `semcom ARGS`, expects failure with exactly one line on stderr mentioning `needle`.
+/// Runs `semcom ARGS`, expects a run-time failure (exit 1) with exactly one line on stderr
+/// mentioning `needle`.
 fn fails_with(args: &[&str], needle: &str) {
+    fails_with_code(args, needle, 1)
+}
+
+/// Like [`fails_with`], for a usage error (exit 2).
+fn usage_error(args: &[&str], needle: &str) {
+    fails_with_code(args, needle, 2)
+}
+
+fn fails_with_code(args: &[&str], needle: &str, code: i32) {
     let out = semcom().args(args).output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{args:?} should fail");
     assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
-    assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
     assert_eq!(
         err.trim_end().lines().count(),
         1,
@@ -92,7 +102,7 @@ fn degenerate_sizes() {
 
 #[test]
 fn bad_numbers_and_names() {
-    fails_with(
+    usage_error(
         &[
             "transmit", "--scheme", "softcast", "--snr", "NaN", "--cbr", "1/6",
         ],
@@ -130,7 +140,7 @@ fn bad_numbers_and_names() {
         ],
         "unknown channel",
     );
-    fails_with(
+    usage_error(
         &["demo", "--snr", "inf", "-o", "/tmp/semcom-demo-never"],
         "SNR",
     );

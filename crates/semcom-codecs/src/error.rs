@@ -44,6 +44,14 @@ pub enum CodecError {
         /// Message.
         msg: String,
     },
+    /// A rate–distortion reference file that is missing, unreadable or malformed.
+    #[error("reference {path}: {msg}")]
+    Reference {
+        /// File path.
+        path: String,
+        /// What is wrong.
+        msg: String,
+    },
     /// An image error from semcom-core.
     #[error(transparent)]
     Image(#[from] semcom_core::CoreError),

@@ -2,12 +2,39 @@
 
 use crate::{CodecError, Result, MAX_DECODE_PIXELS, MAX_DECODE_SIDE};
 
-/// Runs a decoder, turning a panic into [`CodecError::Decode`].
+/// Runs a decoder, turning a panic into [`CodecError::Decode`]. The panic hook's report is
+/// silenced for panics of this thread while `f` runs (a contained panic is an error value,
+/// not a message on stderr); other threads' panics and later ones report as before.
 pub(crate) fn catch<T>(codec: &'static str, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+    let r = quiet_panics(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    match r {
         Ok(r) => r,
         Err(_) => Err(CodecError::dec(codec, "decoder panicked on corrupt input")),
     }
+}
+
+thread_local! {
+    /// Whether this thread's panics are currently contained (and not to be reported).
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with this thread's panic reports silenced, restoring the previous state after.
+/// The first call wraps the process' panic hook once: the wrapper skips the report when the
+/// panicking thread is inside `quiet_panics`, and calls the previous hook otherwise.
+pub(crate) fn quiet_panics<T>(f: impl FnOnce() -> T) -> T {
+    static WRAP: std::sync::Once = std::sync::Once::new();
+    WRAP.call_once(|| {
+        let prev = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                prev(info)
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let out = f();
+    QUIET.with(|q| q.set(was));
+    out
 }
 
 /// Checks decoded dimensions against [`MAX_DECODE_SIDE`] / [`MAX_DECODE_PIXELS`] and the 2×2 minimum.
@@ -20,7 +47,10 @@ pub(crate) fn check_dims(codec: &'static str, w: usize, h: usize) -> Result<()> 
     {
         return Err(CodecError::dec(
             codec,
-            format!("image size {w}x{h} out of range"),
+            format!(
+                "image size {w}x{h} out of range (2x2 up to {MAX_DECODE_PIXELS} pixels, \
+                 {MAX_DECODE_SIDE} per side)"
+            ),
         ));
     }
     Ok(())
@@ -52,6 +82,13 @@ pub(crate) fn isolated(
         }
         if pid == 0 {
             libc::close(fds[0]);
+            // The child reports only through the pipe: a panic (or the abort of a panic in an
+            // `extern "C"` frame, with its backtrace) must not print on the user's terminal.
+            std::panic::set_hook(Box::new(|_| {}));
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+            if null >= 0 {
+                libc::dup2(null, 2);
+            }
             let msg = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
                 Ok(Ok(img)) => encode_image(&img),
                 Ok(Err(e)) => [vec![0u8], e.to_string().into_bytes()].concat(),
@@ -152,5 +189,49 @@ fn decode_image(codec: &'static str, b: &[u8]) -> Result<semcom_core::Image> {
             String::from_utf8_lossy(&b[1..]).into_owned(),
         )),
         _ => Err(CodecError::dec(codec, "decoder crashed on corrupt input")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Contained decoder panics are errors and print nothing: not in-process (`catch`), not
+    /// in the forked child (`isolated`), not even for a panic that aborts the child from an
+    /// `extern "C"` frame. Runs itself as a subprocess to see its stderr.
+    #[test]
+    fn contained_panics_print_nothing() {
+        if std::env::var_os("SEMCOM_GUARD_CHILD").is_some() {
+            let r = catch("test", || -> Result<()> { panic!("boom-in-catch") });
+            assert!(matches!(r, Err(CodecError::Decode { .. })));
+            assert!(!QUIET.with(|q| q.get()), "quiet flag not restored");
+            #[cfg(target_os = "linux")]
+            {
+                let r = isolated("test", || panic!("boom-in-child"));
+                assert!(r.is_err());
+                extern "C" fn no_unwind() {
+                    panic!("boom-nounwind");
+                }
+                let r = isolated("test", || {
+                    no_unwind();
+                    Err(CodecError::dec("test", "unreachable"))
+                });
+                assert!(r.is_err());
+            }
+            return;
+        }
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "guard::tests::contained_panics_print_nothing",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env("SEMCOM_GUARD_CHILD", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(!err.contains("boom"), "panic text leaked: {err}");
     }
 }

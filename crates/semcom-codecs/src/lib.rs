@@ -37,8 +37,9 @@ use semcom_core::Image;
 
 /// Largest image side a decoder accepts before allocating (guards against absurd headers).
 pub const MAX_DECODE_SIDE: usize = semcom_core::image::MAX_SIDE;
-/// Largest number of pixels a decoder accepts before allocating (64 Mpx).
-pub const MAX_DECODE_PIXELS: usize = 1 << 26;
+/// Largest number of pixels a decoder accepts before allocating (the image limit of
+/// [`semcom_core::image::MAX_PIXELS`], 2^25).
+pub const MAX_DECODE_PIXELS: usize = semcom_core::image::MAX_PIXELS;
 
 /// A still-image codec: image → bytes at a [`RateTarget`], bytes → image or a typed error.
 pub trait ImageCodec: Send + Sync {

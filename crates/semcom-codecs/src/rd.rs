@@ -3,7 +3,7 @@
 //! images, as CompressAI does), compared with a published reference curve interpolated
 //! linearly in log(bpp) at the achieved BPP.
 
-use crate::psnr::psnr_u8;
+use crate::psnr::try_psnr_u8;
 use crate::{bpp_of, with_channels, CodecError, ImageCodec, RateTarget, Result};
 use rayon::prelude::*;
 use semcom_core::Image;
@@ -55,21 +55,32 @@ pub fn reference_name(codec: &str) -> Option<&'static str> {
     }
 }
 
-/// Reference (bpp, PSNR-RGB) points of `codec` from the reference JSON, sorted by bpp.
-pub fn load_reference(path: &Path, codec: &str) -> Option<Vec<(f64, f64)>> {
-    let name = reference_name(codec)?;
-    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
-    let c = v["codecs"]
-        .as_array()?
-        .iter()
-        .find(|c| c["codec"] == name)?;
+/// Reference (bpp, PSNR-RGB) points of `codec` from the reference JSON, sorted by bpp;
+/// `None` when the file has no curve for this codec. A missing, unreadable or malformed file
+/// is an error (a silently absent reference column would look like a finished table).
+pub fn load_reference(path: &Path, codec: &str) -> Result<Option<Vec<(f64, f64)>>> {
+    let err = |msg: String| CodecError::Reference {
+        path: path.display().to_string(),
+        msg,
+    };
+    let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| err(e.to_string()))?;
+    let curves = v["codecs"]
+        .as_array()
+        .ok_or_else(|| err("no \"codecs\" array".into()))?;
+    let Some(c) = reference_name(codec).and_then(|n| curves.iter().find(|c| c["codec"] == n))
+    else {
+        return Ok(None);
+    };
     let mut pts: Vec<(f64, f64)> = c["points"]
-        .as_array()?
+        .as_array()
+        .ok_or_else(|| err(format!("curve {} has no \"points\" array", c["codec"])))?
         .iter()
         .filter_map(|p| Some((p["bpp"].as_f64()?, p["psnr_rgb"].as_f64()?)))
+        .filter(|p| p.0.is_finite() && p.0 > 0.0 && p.1.is_finite())
         .collect();
     pts.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Some(pts)
+    Ok(Some(pts))
 }
 
 /// PSNR of a curve at `bpp` by monotone piecewise-cubic Hermite interpolation (PCHIP,
@@ -137,7 +148,7 @@ pub fn measure(
                 progress();
                 Ok((
                     bpp_of(bytes.len(), img.width(), img.height()),
-                    psnr_u8(img, &rec),
+                    try_psnr_u8(img, &rec)?,
                 ))
             })
             .collect::<Result<_>>()?;

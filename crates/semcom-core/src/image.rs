@@ -13,8 +13,10 @@ use std::path::Path;
 
 /// Largest accepted side length (guards against absurd headers allocating unboundedly).
 pub const MAX_SIDE: usize = 1 << 15;
-/// Largest accepted number of pixels (about 268 Mpx).
-pub const MAX_PIXELS: usize = 1 << 28;
+/// Largest accepted number of pixels: 2^25 ≈ 33.5 Mpx (an 8K frame, 8192×4096). A transmission
+/// chain holds tens of bytes per pixel (a 10000×10000 image needed more than 7.5 GB), so this
+/// keeps one image well inside a 24 GB machine with room for parallel work.
+pub const MAX_PIXELS: usize = 1 << 25;
 
 /// A planar image with `channels` (1 = grey, 3 = RGB) planes of `f32` samples in `[0,1]`.
 #[derive(Clone, Debug, PartialEq)]
@@ -276,11 +278,20 @@ impl Image {
                 "not a PNG, JPEG or WebP image".into(),
             ));
         }
+        // The size from the header, checked before any pixel is decoded (a small file can
+        // announce a huge image).
+        let (w, h) = image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| CoreError::InvalidImage(e.to_string()))?
+            .into_dimensions()
+            .map_err(|e| CoreError::InvalidImage(e.to_string()))?;
+        check_dims(w as usize, h as usize, 1)?;
         let mut reader = reader;
         let mut limits = image::Limits::default();
         limits.max_image_width = Some(MAX_SIDE as u32);
         limits.max_image_height = Some(MAX_SIDE as u32);
-        limits.max_alloc = Some((MAX_PIXELS * 4) as u64);
+        // 16-bit RGBA is the widest decoded layout: 8 bytes per pixel.
+        limits.max_alloc = Some((MAX_PIXELS * 8) as u64);
         reader.limits(limits);
         let img = reader
             .decode()
@@ -328,6 +339,24 @@ impl Image {
     }
 }
 
+/// A valid 4×4 black PNG whose header announces `w×h` (IHDR patched, its CRC recomputed): a
+/// tiny file that claims a huge image, for tests and fuzzing seeds of the size limits.
+pub fn png_announcing_size(w: u32, h: u32) -> Vec<u8> {
+    let mut buf = Vec::new();
+    image::RgbImage::new(4, 4)
+        .write_to(&mut std::io::Cursor::new(&mut buf), image::ImageFormat::Png)
+        .expect("encoding a 4x4 PNG in memory");
+    buf[16..20].copy_from_slice(&w.to_be_bytes());
+    buf[20..24].copy_from_slice(&h.to_be_bytes());
+    let crc = (12..29).fold(!0u32, |c, i| {
+        (0..8).fold(c ^ buf[i] as u32, |c, _| {
+            (c >> 1) ^ (0xEDB8_8320 & (c & 1).wrapping_neg())
+        })
+    });
+    buf[29..33].copy_from_slice(&(!crc).to_be_bytes());
+    buf
+}
+
 fn to_u8(v: f32) -> u8 {
     (v * 255.0).round().clamp(0.0, 255.0) as u8
 }
@@ -340,7 +369,7 @@ fn check_dims(width: usize, height: usize, channels: usize) -> Result<()> {
     }
     if width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_PIXELS {
         return Err(CoreError::InvalidImage(format!(
-            "{width}x{height} is too large"
+            "{width}x{height} is too large (limits: {MAX_PIXELS} pixels, {MAX_SIDE} per side)"
         )));
     }
     if channels != 1 && channels != 3 {
@@ -398,6 +427,20 @@ mod tests {
             assert_eq!(img2, back);
         }
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn huge_header_is_refused_before_decoding() {
+        let ok = png_announcing_size(4, 4);
+        assert!(Image::decode_bytes(&ok).is_ok(), "CRC patch is wrong");
+        let e = Image::decode_bytes(&png_announcing_size(10_000, 10_000))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("10000x10000") && e.contains(&MAX_PIXELS.to_string()),
+            "{e}"
+        );
+        assert!(Image::decode_bytes(&png_announcing_size(1 << 20, 4)).is_err());
     }
 
     #[test]

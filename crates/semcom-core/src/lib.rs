@@ -23,6 +23,7 @@ pub mod budget;
 pub mod chain;
 pub mod config;
 pub mod error;
+pub mod fsutil;
 pub mod image;
 pub mod params;
 pub mod perview;

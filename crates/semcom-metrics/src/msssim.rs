@@ -81,7 +81,7 @@ pub fn ms_ssim(a: &Image, b: &Image, range: f64) -> Result<f64> {
         .zip(pb.par_iter())
         .map(|(x, y)| ms_ssim_plane(x, y, range))
         .collect();
-    Ok(v.iter().sum::<f64>() / v.len() as f64)
+    crate::plane::finite_score("MS-SSIM", v.iter().sum::<f64>() / v.len() as f64)
 }
 
 #[cfg(test)]

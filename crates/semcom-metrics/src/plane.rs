@@ -50,6 +50,16 @@ pub fn check_range(range: f64) -> Result<f64> {
     }
 }
 
+/// A metric value that must be a finite number (SSIM, MS-SSIM, ...): NaN or ±∞ (from
+/// samples so extreme that the statistics cancel) is an error, never a score.
+pub fn finite_score(metric: &'static str, v: f64) -> Result<f64> {
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(MetricsError::NonFinite(metric))
+    }
+}
+
 /// Checks that two images have the same width, height and number of channels.
 pub fn check_same_shape(a: &Image, b: &Image) -> Result<()> {
     if (a.width(), a.height(), a.channels()) != (b.width(), b.height(), b.channels()) {

@@ -42,6 +42,11 @@ fn sse_slice<T: Copy + Into<f64>>(a: &[T], b: &[T], sel: Option<&[bool]>) -> (f6
 fn mse_image(a: &Image, b: &Image, range: f64, sel: Option<&[bool]>) -> Result<f64> {
     check_range(range)?;
     check_same_shape(a, b)?;
+    // The whole images, not only the selected pixels: a reconstruction holding NaN outside
+    // a region is broken, and its in-region PSNR must not look perfect.
+    if a.data().iter().chain(b.data()).any(|v| !v.is_finite()) {
+        return Err(MetricsError::NonFinite("image samples"));
+    }
     let (mut s, mut n) = (0.0, 0);
     for c in 0..a.channels() {
         let (sc, nc) = sse_slice(a.plane(c), b.plane(c), sel);

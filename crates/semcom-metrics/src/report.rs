@@ -118,6 +118,13 @@ pub fn compare_images(
             }
         }
     }
+    // PSNR may be +∞ (identical data); any other non-finite value is an error, not a score.
+    if let Some((name, _)) = values
+        .iter()
+        .find(|(n, v)| v.is_nan() || (v.is_infinite() && !(n.starts_with("psnr") && *v > 0.0)))
+    {
+        return Err(MetricsError::NonFinite(name));
+    }
     Ok(PairMetrics { values })
 }
 

@@ -11,7 +11,7 @@
 //!   half-sample symmetric reflection, scipy's `mode='reflect'`) over a [`Region`].
 
 use crate::error::{MetricsError, Result};
-use crate::plane::{check_range, pair_luma, pair_planes, Plane};
+use crate::plane::{check_range, finite_score, pair_luma, pair_planes, Plane};
 use crate::region::Region;
 use rayon::prelude::*;
 use semcom_core::Image;
@@ -262,14 +262,14 @@ pub fn ssim_per_channel(a: &Image, b: &Image, range: f64) -> Result<Vec<f64>> {
 /// SSIM of a pair: mean over channels of the per-channel SSIM (RGB SSIM for colour images).
 pub fn ssim(a: &Image, b: &Image, range: f64) -> Result<f64> {
     let v = ssim_per_channel(a, b, range)?;
-    Ok(v.iter().sum::<f64>() / v.len() as f64)
+    finite_score("SSIM", v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// SSIM on the BT.601 luma planes.
 pub fn ssim_y(a: &Image, b: &Image, range: f64) -> Result<f64> {
     let (x, y) = pair_luma(a, b, range)?;
     check_min_side(a.width(), a.height(), WIN, "SSIM")?;
-    Ok(ssim_plane(&x, &y, range))
+    finite_score("SSIM", ssim_plane(&x, &y, range))
 }
 
 /// The full-size luma SSIM map (`H × W`, reflect-padded borders), e.g. to visualise errors.
@@ -290,14 +290,14 @@ pub fn ssim_masked(a: &Image, b: &Image, range: f64, region: &Region) -> Result<
         .zip(pb.par_iter())
         .map(|(x, y)| region_mean(&ssim_map_plane(x, y, range), &sel))
         .collect();
-    Ok(v.iter().sum::<f64>() / v.len() as f64)
+    finite_score("SSIM", v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// Luma SSIM restricted to `region` (mean of the full-size luma SSIM map over the region).
 pub fn ssim_y_masked(a: &Image, b: &Image, range: f64, region: &Region) -> Result<f64> {
     check_range(range)?;
     let sel = region.nonempty_flags(a.width(), a.height())?;
-    Ok(region_mean(&ssim_map_y(a, b, range)?, &sel))
+    finite_score("SSIM", region_mean(&ssim_map_y(a, b, range)?, &sel))
 }
 
 #[cfg(test)]

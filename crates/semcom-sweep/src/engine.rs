@@ -79,6 +79,8 @@ pub fn journal_path(out_dir: &Path, shard: Option<Shard>) -> PathBuf {
 /// Runs (or resumes) the sweep into `out_dir`.
 pub fn run(plan: &Plan, out_dir: &Path, opts: &RunOptions) -> Result<SweepOutcome> {
     let path = journal_path(out_dir, opts.shard);
+    // One run per journal: a second run into the same folder would redo every point.
+    let _lock = crate::fsutil::FileLock::acquire(&path)?;
     let (mut journal, mut records) = Journal::open(&path, &plan.config)?;
     let points = plan.shard_points(opts.shard);
     let todo: Vec<&Point> = points

@@ -66,16 +66,15 @@ pub fn color(i: usize) -> RGBColor {
 pub fn draw(fig: &Figure, dir: &Path) -> Result<Vec<PathBuf>> {
     crate::fsutil::create_dir(dir)?;
     let png = dir.join(format!("{}.png", fig.stem));
-    let tmp = dir.join(format!(".{}.tmp-{}.png", fig.stem, std::process::id()));
     let plot_err = |p: &Path, msg: String| SweepError::Plot {
         path: p.display().to_string(),
         msg,
     };
-    draw_on(BitMapBackend::new(&tmp, SIZE).into_drawing_area(), fig).map_err(|m| {
-        std::fs::remove_file(&tmp).ok();
-        plot_err(&png, m)
-    })?;
-    std::fs::rename(&tmp, &png).map_err(|e| SweepError::io(&png, e))?;
+    semcom_core::fsutil::replace_with(&png, |tmp| {
+        draw_on(BitMapBackend::new(tmp, SIZE).into_drawing_area(), fig)
+            .map_err(std::io::Error::other)
+    })
+    .map_err(|e| plot_err(&png, e.to_string()))?;
     let svg = dir.join(format!("{}.svg", fig.stem));
     let mut text = String::new();
     draw_on(

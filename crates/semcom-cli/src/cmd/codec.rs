@@ -2,12 +2,15 @@
 //! rate–distortion table (`rd`: mean PSNR-RGB and achieved BPP per target BPP, with the
 //! CompressAI reference interpolated at the achieved BPP). See `docs/codecs.md`.
 
-use crate::output::write_atomic;
+use crate::args::{count_usize, finite_f32_in, positive_in, usage};
+use crate::output::{save_image_atomic, write_atomic};
 use crate::Global;
 use anyhow::{bail, Context};
-use semcom_codecs::psnr::psnr_u8;
+use semcom_codecs::psnr::try_psnr_u8;
 use semcom_codecs::rd::{load_reference, measure, png_files};
-use semcom_codecs::{bpp_of, codec_by_name, codec_names, with_channels, RateTarget};
+use semcom_codecs::{
+    bpp_of, codec_by_name, codec_names, with_channels, CodecError, ImageCodec, RateTarget,
+};
 use semcom_core::Image;
 use std::path::PathBuf;
 
@@ -36,11 +39,11 @@ struct RdArgs {
     /// Codec name (jpeg, jpeg2000, webp, avif, hevc).
     #[arg(long, default_value = "jpeg")]
     codec: String,
-    /// Target bits per pixel, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "0.25,0.5,1.0")]
+    /// Target bits per pixel, comma separated (each in (0, 64]).
+    #[arg(long, value_delimiter = ',', default_value = "0.25,0.5,1.0", value_parser = positive_in(MAX_BPP))]
     bpp: Vec<f64>,
     /// Native quality values instead of BPP targets (to compare with reference points of the same parameter).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = finite_f32_in(0.0, 100.0))]
     quality: Vec<f32>,
     /// Folder of PNG images.
     #[arg(long, default_value = "../shared/data/kodak")]
@@ -56,14 +59,14 @@ struct EncodeArgs {
     /// Codec name.
     #[arg(long)]
     codec: String,
-    /// Native quality (JPEG2000: target PSNR in dB).
-    #[arg(long, conflicts_with_all = ["bpp", "max_bytes"])]
+    /// Native quality in [0, 100] (JPEG2000: target PSNR in dB).
+    #[arg(long, conflicts_with_all = ["bpp", "max_bytes"], value_parser = finite_f32_in(0.0, 100.0))]
     quality: Option<f32>,
-    /// Target bits per pixel (largest stream not above it).
-    #[arg(long, conflicts_with = "max_bytes")]
+    /// Target bits per pixel in (0, 64] (largest stream not above it).
+    #[arg(long, conflicts_with = "max_bytes", value_parser = positive_in(MAX_BPP))]
     bpp: Option<f64>,
-    /// Largest stream size in bytes.
-    #[arg(long)]
+    /// Largest stream size in bytes (at most 2^30).
+    #[arg(long, value_parser = count_usize(1, 1 << 30))]
     max_bytes: Option<usize>,
     /// Input image (PNG/JPEG/WebP).
     input: PathBuf,
@@ -88,6 +91,22 @@ struct DecodeArgs {
     original: Option<PathBuf>,
 }
 
+/// Highest BPP target (twice the 24 bpp of raw RGB: any codec's stream fits).
+const MAX_BPP: f64 = 64.0;
+
+/// The codec of `--codec`; an unknown name is a usage error.
+fn codec_arg(name: &str) -> anyhow::Result<Box<dyn ImageCodec>> {
+    codec_by_name(name).map_err(usage)
+}
+
+/// A rate target the codec refuses (quality outside its range) is a usage error.
+fn target_error(e: CodecError) -> anyhow::Error {
+    match e {
+        CodecError::InvalidTarget(_) => usage(e),
+        e => e.into(),
+    }
+}
+
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
     match &args.cmd {
@@ -110,18 +129,18 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
 }
 
 fn encode(a: &EncodeArgs, g: &Global) -> anyhow::Result<()> {
-    let codec = codec_by_name(&a.codec)?;
+    let codec = codec_arg(&a.codec)?;
     let img = Image::load(&a.input)?;
     let target = match (a.quality, a.bpp, a.max_bytes) {
         (Some(q), _, _) => RateTarget::Quality(q),
         (_, Some(b), _) => RateTarget::Bpp(b),
         (_, _, Some(n)) => RateTarget::MaxBytes(n),
-        _ => bail!("give one of --quality, --bpp, --max-bytes"),
+        _ => bail!(usage("give one of --quality, --bpp, --max-bytes")),
     };
-    let bytes = codec.encode(&img, target)?;
+    let bytes = codec.encode(&img, target).map_err(target_error)?;
+    let psnr = try_psnr_u8(&img, &with_channels(codec.decode(&bytes)?, img.channels()))?;
     write_atomic(&a.output, &bytes)?;
     let bpp = bpp_of(bytes.len(), img.width(), img.height());
-    let psnr = psnr_u8(&img, &with_channels(codec.decode(&bytes)?, img.channels()));
     if g.json {
         println!(
             "{}",
@@ -140,7 +159,7 @@ fn encode(a: &EncodeArgs, g: &Global) -> anyhow::Result<()> {
 }
 
 fn decode(a: &DecodeArgs, g: &Global) -> anyhow::Result<()> {
-    let codec = codec_by_name(&a.codec)?;
+    let codec = codec_arg(&a.codec)?;
     let bytes =
         std::fs::read(&a.input).with_context(|| format!("reading {}", a.input.display()))?;
     let mut img = codec.decode(&bytes)?;
@@ -148,11 +167,13 @@ fn decode(a: &DecodeArgs, g: &Global) -> anyhow::Result<()> {
         Some(p) => {
             let o = Image::load(p)?;
             img = with_channels(img, o.channels());
-            Some(psnr_u8(&o, &img))
+            let psnr =
+                try_psnr_u8(&o, &img).with_context(|| format!("--original {}", p.display()))?;
+            Some(psnr)
         }
         None => None,
     };
-    img.save(&a.output)?;
+    save_image_atomic(&img, &a.output)?;
     let bpp = bpp_of(bytes.len(), img.width(), img.height());
     if g.json {
         println!(
@@ -176,30 +197,37 @@ fn decode(a: &DecodeArgs, g: &Global) -> anyhow::Result<()> {
 }
 
 fn rd(a: &RdArgs, g: &Global) -> anyhow::Result<()> {
-    let codec = codec_by_name(&a.codec)?;
+    let codec = codec_arg(&a.codec)?;
     let files = png_files(&a.data)?;
     if files.is_empty() {
         bail!("no PNG images in {}", a.data.display());
     }
     let images: Vec<Image> = files.iter().map(Image::load).collect::<Result<_, _>>()?;
-    let ref_path = a
-        .reference
-        .clone()
-        .unwrap_or_else(|| a.data.join("../../reference/codecs_kodak_reference.json"));
-    let reference = load_reference(&ref_path, codec.name());
+    // A reference named on the command line must load; the default one is used when present.
+    let reference = match &a.reference {
+        Some(p) => load_reference(p, codec.name())?,
+        None => {
+            let p = a.data.join("../../reference/codecs_kodak_reference.json");
+            match p.exists() {
+                true => load_reference(&p, codec.name())?,
+                false => None,
+            }
+        }
+    };
     let targets: Vec<RateTarget> = if a.quality.is_empty() {
         a.bpp.iter().map(|&b| RateTarget::Bpp(b)).collect()
     } else {
         a.quality.iter().map(|&q| RateTarget::Quality(q)).collect()
     };
-    let pb = indicatif::ProgressBar::new((targets.len() * images.len()) as u64);
+    let pb = crate::progress::bar((targets.len() * images.len()) as u64, "images");
     let rows = measure(
         codec.as_ref(),
         &images,
         &targets,
         reference.as_deref(),
         &|| pb.inc(1),
-    )?;
+    )
+    .map_err(target_error)?;
     pb.finish_and_clear();
     if g.json {
         for r in &rows {

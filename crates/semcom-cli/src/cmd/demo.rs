@@ -23,7 +23,8 @@ pub struct Args {
         long,
         value_delimiter = ',',
         default_value = "0,5,10,15,20",
-        allow_negative_numbers = true
+        allow_negative_numbers = true,
+        value_parser = crate::args::snr_db
     )]
     pub snr: Vec<f64>,
     /// Channel bandwidth ratio k/n.

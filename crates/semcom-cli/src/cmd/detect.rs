@@ -1,7 +1,8 @@
 //! `semcom detect`: object detection with a pretrained YOLOv5n (`semcom_zoo::yolo`).
 
+use crate::args::{ensure_usage, finite_f32_in, threads};
+use crate::output::{output_paths, save_image_atomic, write_atomic};
 use crate::Global;
-use anyhow::Context;
 use semcom_core::Image;
 use semcom_zoo::yolo::{draw_boxes, DetectOptions, Yolo};
 use std::path::PathBuf;
@@ -14,11 +15,11 @@ pub struct Args {
     /// Weights (default: $SEMCOM_MODELS/yolov5n/yolov5n.safetensors, SEMCOM_MODELS defaulting to ../shared/models).
     #[arg(long)]
     weights: Option<PathBuf>,
-    /// Confidence threshold (objectness and score).
-    #[arg(long, default_value_t = 0.25)]
+    /// Confidence threshold (objectness and score), in [0, 1].
+    #[arg(long, default_value = "0.25", value_parser = finite_f32_in(0.0, 1.0))]
     conf: f32,
-    /// NMS IoU threshold.
-    #[arg(long, default_value_t = 0.45)]
+    /// NMS IoU threshold, in [0, 1].
+    #[arg(long, default_value = "0.45", value_parser = finite_f32_in(0.0, 1.0))]
     iou: f32,
     /// Do not scale images up in the letterbox.
     #[arg(long)]
@@ -26,19 +27,17 @@ pub struct Args {
     /// Output directory for `<stem>_detections.json` and `<stem>_boxes.png`.
     #[arg(short = 'o', long)]
     out: PathBuf,
-    /// LibTorch intra-op threads (1 is fastest on a shared, loaded machine).
-    #[arg(long, default_value_t = 1)]
-    threads: i32,
+    /// LibTorch intra-op threads, 1..=256 (1 is fastest on a shared, loaded machine).
+    #[arg(long, default_value = "1", value_parser = threads)]
+    threads: usize,
 }
 
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
-    semcom_zoo::tch::set_num_threads(args.threads.max(1));
-    anyhow::ensure!(!args.images.is_empty(), "give at least one image");
-    anyhow::ensure!(
-        (0.0..=1.0).contains(&args.conf) && (0.0..=1.0).contains(&args.iou),
-        "--conf and --iou must be in [0, 1]"
-    );
+    ensure_usage!(!args.images.is_empty(), "give at least one image");
+    // Output names are fixed (and checked for clashes) before the network loads.
+    let outputs = output_paths(&args.images, &args.out, &["detections.json", "boxes.png"])?;
+    semcom_zoo::tch::set_num_threads(args.threads as i32);
     let net = Yolo::load(args.weights.as_deref())?;
     let opts = DetectOptions {
         conf: args.conf,
@@ -46,19 +45,13 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
         scaleup: !args.no_scaleup,
         ..Default::default()
     };
-    std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("creating {}", args.out.display()))?;
-    for path in &args.images {
+    for (path, outs) in args.images.iter().zip(&outputs) {
+        let (jp, op) = (&outs[0], &outs[1]);
         let img = Image::load(path)?;
         let dets = net.detect(&img, &opts)?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("image");
-        let jp = args.out.join(format!("{stem}_detections.json"));
-        let op = args.out.join(format!("{stem}_boxes.png"));
         let doc = serde_json::json!({"image": path, "width": img.width(), "height": img.height(), "conf": args.conf, "iou": args.iou, "detections": dets});
-        let tmp = jp.with_extension("json.tmp");
-        std::fs::write(&tmp, serde_json::to_string_pretty(&doc)?)?;
-        std::fs::rename(&tmp, &jp)?;
-        draw_boxes(&img, &dets)?.save(&op)?;
+        write_atomic(jp, serde_json::to_string_pretty(&doc)?.as_bytes())?;
+        save_image_atomic(&draw_boxes(&img, &dets)?, op)?;
         if g.json {
             println!(
                 "{}",

@@ -30,7 +30,7 @@ pub struct Args {
     #[arg(long = "kn", visible_alias = "cbr")]
     pub kn: Ratio,
     /// Test SNRs in dB, comma separated.
-    #[arg(long, value_delimiter = ',', default_value = "0,5,10,15,20")]
+    #[arg(long, value_delimiter = ',', default_value = "0,5,10,15,20", value_parser = crate::args::snr_db)]
     pub snr: Vec<f64>,
     /// Image folder (recursive), e.g. `../shared/data/cifar10/test`.
     #[arg(long)]

@@ -3,7 +3,8 @@
 //! stopped after `--min-errors` block errors or `--max-blocks` blocks. Writes JSON lines / a
 //! table on stdout and, with `-o DIR`, `ldpc_sim.csv`, `ldpc_sim.jsonl` and `ldpc_sim.png`.
 
-use crate::output::{log_plot, parse_range, write_atomic, LogSeries, Style};
+use crate::args::{count, count_usize, ensure_usage, rate, snr_grid, SnrGrid};
+use crate::output::{log_plot, write_atomic, LogSeries, Style};
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
@@ -19,14 +20,16 @@ use std::path::{Path, PathBuf};
 /// Arguments.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Information bits per block: K' of one code block (default), or the TBS A with `--tb`.
-    #[arg(long)]
+    /// Information bits per block: K' of one code block (default), or the TBS A with `--tb`
+    /// (at most 2^21).
+    #[arg(long, value_parser = count_usize(1, MAX_K))]
     pub k: usize,
-    /// Code rate k/n, as a fraction (`1/2`) or a decimal; n is rounded up to a multiple of Qm.
-    #[arg(long, default_value = "1/2", conflicts_with = "n")]
-    pub rate: String,
-    /// Coded bits per block after rate matching (instead of `--rate`).
-    #[arg(long)]
+    /// Code rate k/n in (0, 1), as a fraction (`1/2`) or a decimal; n is rounded up to a
+    /// multiple of Qm.
+    #[arg(long, default_value = "1/2", conflicts_with = "n", value_parser = rate)]
+    pub rate: f64,
+    /// Coded bits per block after rate matching (instead of `--rate`; more than k, at most 2^23).
+    #[arg(long, value_parser = count_usize(1, MAX_N))]
     pub n: Option<usize>,
     /// Modulation: bpsk, qpsk, 16qam, 64qam, 256qam.
     #[arg(long = "mod", default_value = "qpsk")]
@@ -36,17 +39,18 @@ pub struct Args {
     /// `oms[:beta]` (layered offset min-sum, β = 0.5).
     #[arg(long, default_value = "nms")]
     pub decoder: String,
-    /// Maximum decoder iterations.
-    #[arg(long, default_value_t = 20)]
+    /// Maximum decoder iterations (1..=10000).
+    #[arg(long, default_value = "20", value_parser = count_usize(1, 10_000))]
     pub iters: usize,
-    /// Eb/N0 points in dB: `start:stop:step` (inclusive) or a comma list (negative values allowed).
-    #[arg(long, default_value = "0:3:0.5", allow_hyphen_values = true)]
-    pub ebn0: String,
-    /// Stop a point after this many block errors.
-    #[arg(long, default_value_t = 100)]
+    /// Eb/N0 points in dB: `start:stop:step` (inclusive) or a comma list (negative values
+    /// allowed, within ±100 dB).
+    #[arg(long, default_value = "0:3:0.5", allow_hyphen_values = true, value_parser = snr_grid)]
+    pub ebn0: SnrGrid,
+    /// Stop a point after this many block errors (at least 1).
+    #[arg(long, default_value = "100", value_parser = count(1, MAX_BLOCKS))]
     pub min_errors: u64,
-    /// Stop a point after this many blocks.
-    #[arg(long, default_value_t = 10_000)]
+    /// Stop a point after this many blocks (at least 1, at most 10^9).
+    #[arg(long, default_value = "10000", value_parser = count(1, MAX_BLOCKS))]
     pub max_blocks: u64,
     /// Soft demapper: `exact` (log-MAP) or `maxlog`.
     #[arg(long, default_value = "exact")]
@@ -56,7 +60,7 @@ pub struct Args {
     #[arg(long)]
     pub tb: bool,
     /// Redundancy version 0..=3.
-    #[arg(long, default_value_t = 0)]
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
     pub rv: u8,
     /// Seed of all random draws (bits and noise; per point and block, thread-count independent).
     #[arg(long, default_value_t = 1)]
@@ -68,6 +72,14 @@ pub struct Args {
     #[arg(short = 'o', long)]
     pub out: Option<PathBuf>,
 }
+
+/// Most information bits per block (the largest 5G NR transport block, 1 277 992 bits, fits).
+pub const MAX_K: usize = 1 << 21;
+/// Most coded bits per block: 2·10^6 coded bits peaked at 180 MB (8 blocks in flight), so a
+/// batch at this limit stays well under 1 GB.
+pub const MAX_N: usize = 1 << 23;
+/// Most blocks per point.
+pub const MAX_BLOCKS: u64 = 1_000_000_000;
 
 /// One simulated SNR point.
 #[derive(Serialize, Debug, Clone)]
@@ -114,54 +126,59 @@ impl Code {
     }
 }
 
-fn parse_rate(s: &str) -> Result<f64> {
-    let r = match s.split_once('/') {
-        Some((a, b)) => a.trim().parse::<f64>()? / b.trim().parse::<f64>()?,
-        None => s.trim().parse::<f64>()?,
-    };
-    if !(r > 0.0 && r < 1.0) {
-        bail!("code rate {s} not in (0, 1)");
-    }
-    Ok(r)
-}
-
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> Result<()> {
-    let modulation: Modulation = args
-        .modulation
-        .parse()
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let modulation: Modulation = args.modulation.parse().map_err(crate::args::usage)?;
     let qm = modulation.bits_per_symbol();
     let demapper = match args.demapper.as_str() {
         "exact" => Demapper::Exact,
         "maxlog" | "max-log" => Demapper::MaxLog,
-        d => bail!("unknown demapper '{d}' (exact, maxlog)"),
+        d => bail!(crate::args::Usage(format!(
+            "unknown demapper '{d}' (exact, maxlog)"
+        ))),
     };
-    let kind: DecoderKind = args.decoder.parse()?;
-    if args.iters == 0 || args.iters > 10_000 {
-        bail!("--iters must be in 1..=10000");
-    }
+    let kind: DecoderKind = args
+        .decoder
+        .parse()
+        .map_err(|e| crate::args::usage(format!("--decoder: {e}")))?;
     let cfg = DecoderConfig {
         kind,
         max_iter: args.iters,
     };
     let n = match args.n {
         Some(n) => n.div_ceil(qm) * qm,
-        None => ((args.k as f64 / parse_rate(&args.rate)?) / qm as f64).ceil() as usize * qm,
+        None => ((args.k as f64 / args.rate) / qm as f64).ceil() as usize * qm,
     };
+    ensure_usage!(
+        n > args.k,
+        "n = {n} coded bits for k = {} information bits is a code rate of {:.3}; it must be below 1",
+        args.k,
+        args.k as f64 / n as f64
+    );
+    ensure_usage!(
+        n <= MAX_N,
+        "n = {n} coded bits is above the limit of {MAX_N} (lower k or raise the rate)"
+    );
+    // A code the standard cannot build from these flags is a usage error.
     let code = if args.tb {
-        Code::Tb(Box::new(TransportBlockCodec::new(NrConfig {
-            tbs: args.k,
-            g: n,
-            qm,
-            rv: args.rv,
-        })?))
+        Code::Tb(Box::new(
+            TransportBlockCodec::new(NrConfig {
+                tbs: args.k,
+                g: n,
+                qm,
+                rv: args.rv,
+            })
+            .map_err(crate::args::usage)?,
+        ))
     } else {
-        let (c, rm) = CodeBlockCoder::single(args.k, n, qm, args.rv)
-            .context("single code block (use --tb for the transport-block chain)")?;
+        let (c, rm) = CodeBlockCoder::single(args.k, n, qm, args.rv).map_err(|e| {
+            crate::args::usage(format!(
+                "single code block: {e} (use --tb for the transport-block chain)"
+            ))
+        })?;
         Code::Cb(Box::new(c), rm)
     };
-    let points = parse_range(&args.ebn0)?;
+    let points = &args.ebn0.0;
     let info_per_symbol = args.k as f64 / n as f64 * qm as f64;
     let batch = (rayon::current_num_threads() * 4).max(8) as u64;
     let mut results = Vec::new();
@@ -181,11 +198,20 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
             "Eb/N0", "Es/N0", "blocks", "errors", "BLER", "BER", "iters"
         )?;
     }
+    let live = crate::progress::counter();
     for (pi, &ebn0) in points.iter().enumerate() {
         let esn0 = ebn0 + 10.0 * info_per_symbol.log10();
         let n0 = 10f64.powf(-esn0 / 10.0);
         let (mut blocks, mut berr, mut biterr, mut iters) = (0u64, 0u64, 0u64, 0u64);
+        let started = std::time::Instant::now();
         while berr < args.min_errors && blocks < args.max_blocks {
+            let rate = blocks as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            live.set_message(format!(
+                "Eb/N0 {ebn0} dB: {blocks}/{} blocks, {berr}/{} block errors, {rate:.1} blocks/s ({:.2} Mbit/s)",
+                args.max_blocks,
+                args.min_errors,
+                rate * args.k as f64 / 1e6
+            ));
             let nb = batch.min(args.max_blocks - blocks);
             let out = (blocks..blocks + nb)
                 .into_par_iter()
@@ -221,21 +247,24 @@ pub fn run(args: &Args, g: &Global) -> Result<()> {
             modulation: modulation.name(),
             decoder: args.decoder.clone(),
         };
-        if g.json {
-            writeln!(stdout, "{}", serde_json::to_string(&p)?)?;
-        } else {
-            writeln!(
-                stdout,
-                "{:>8.3} {:>8.3} {:>9} {:>7} {:>11.3e} {:>11.3e} {:>7.2}",
-                p.ebn0_db, p.esn0_db, p.blocks, p.block_errors, p.bler, p.ber, p.avg_iterations
-            )?;
-        }
-        stdout.flush()?;
+        live.suspend(|| -> Result<()> {
+            if g.json {
+                writeln!(stdout, "{}", serde_json::to_string(&p)?)?;
+            } else {
+                writeln!(
+                    stdout,
+                    "{:>8.3} {:>8.3} {:>9} {:>7} {:>11.3e} {:>11.3e} {:>7.2}",
+                    p.ebn0_db, p.esn0_db, p.blocks, p.block_errors, p.bler, p.ber, p.avg_iterations
+                )?;
+            }
+            Ok(stdout.flush()?)
+        })?;
         results.push(p);
         if berr == 0 && !args.no_early_stop {
             break;
         }
     }
+    live.finish_and_clear();
     if let Some(dir) = &args.out {
         write_outputs(dir, &results)?;
     }
@@ -303,23 +332,8 @@ fn plot(path: &Path, pts: &[Point]) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
-    fn parses_rates_ranges_and_bits() {
-        assert_eq!(parse_rate("1/2").unwrap(), 0.5);
-        assert_eq!(parse_rate("0.75").unwrap(), 0.75);
-        assert!(parse_rate("3/2").is_err() && parse_rate("x").is_err());
-        assert_eq!(
-            parse_range("1:2:0.25").unwrap(),
-            vec![1.0, 1.25, 1.5, 1.75, 2.0]
-        );
-        assert_eq!(
-            parse_range("-1:-0.5:0.25").unwrap(),
-            vec![-1.0, -0.75, -0.5]
-        );
-        assert_eq!(parse_range("1.5, 2").unwrap(), vec![1.5, 2.0]);
-        assert!(parse_range("2:1:0.5").is_err() && parse_range("0:1:0").is_err());
+    fn random_bits_are_seeded() {
         let b = semcom_channel::sim::random_bits(130, 7);
         assert_eq!(b, semcom_channel::sim::random_bits(130, 7));
         assert!(b.iter().all(|&x| x < 2) && b.contains(&1));

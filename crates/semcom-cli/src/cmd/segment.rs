@@ -1,8 +1,9 @@
 //! `semcom segment`: semantic segmentation with a pretrained ESPNet (`semcom_zoo::espnet`),
 //! and the full CamVid-test mIoU check (`--eval-camvid DIR`).
 
+use crate::args::{ensure_usage, threads};
+use crate::output::{output_paths, save_image_atomic};
 use crate::Global;
-use anyhow::Context;
 use semcom_core::Image;
 use semcom_zoo::espnet::{eval_camvid, label_image, overlay, Espnet, EspnetModel};
 use std::path::PathBuf;
@@ -25,22 +26,35 @@ pub struct Args {
     /// Evaluate mIoU on a CamVid-layout folder (test/ + testannot/) instead of segmenting images.
     #[arg(long)]
     eval_camvid: Option<PathBuf>,
-    /// LibTorch intra-op threads (1 is fastest on a shared, loaded machine).
-    #[arg(long, default_value_t = 1)]
-    threads: i32,
+    /// LibTorch intra-op threads, 1..=256 (1 is fastest on a shared, loaded machine).
+    #[arg(long, default_value = "1", value_parser = threads)]
+    threads: usize,
 }
 
 /// Runs the command.
 pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
-    semcom_zoo::tch::set_num_threads(args.threads.max(1));
-    let model = EspnetModel::parse(&args.model)?;
+    let model = EspnetModel::parse(&args.model).map_err(crate::args::usage)?;
+    // Every output name is fixed before the network loads: two inputs of one stem would
+    // overwrite each other's results.
+    let outputs = match (&args.eval_camvid, &args.out) {
+        (Some(_), _) => Vec::new(),
+        (None, Some(out)) => {
+            ensure_usage!(
+                !args.images.is_empty(),
+                "give at least one image (or --eval-camvid DIR)"
+            );
+            output_paths(&args.images, out, &["labels.png", "overlay.png"])?
+        }
+        (None, None) => return Err(crate::args::usage("-o OUT_DIR is required")),
+    };
+    ensure_usage!(
+        args.eval_camvid.is_none() || model == EspnetModel::Camvid,
+        "--eval-camvid needs --model camvid"
+    );
+    semcom_zoo::tch::set_num_threads(args.threads as i32);
     let net = Espnet::load(model, args.weights.as_deref())?;
     if let Some(dir) = &args.eval_camvid {
-        anyhow::ensure!(
-            model == EspnetModel::Camvid,
-            "--eval-camvid needs --model camvid"
-        );
-        let bar = indicatif::ProgressBar::new(0);
+        let bar = crate::progress::bar(0, "images");
         let cm = eval_camvid(&net, dir, |i, n| {
             bar.set_length(n as u64);
             bar.set_position(i as u64);
@@ -73,22 +87,12 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    anyhow::ensure!(
-        !args.images.is_empty(),
-        "give at least one image (or --eval-camvid DIR)"
-    );
-    let out = args.out.as_ref().context("-o OUT_DIR is required")?;
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    for path in &args.images {
+    for (path, outs) in args.images.iter().zip(&outputs) {
+        let (lp, op) = (&outs[0], &outs[1]);
         let img = Image::load(path)?;
         let labels = net.segment(&img)?;
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("image");
-        let (lp, op) = (
-            out.join(format!("{stem}_labels.png")),
-            out.join(format!("{stem}_overlay.png")),
-        );
-        label_image(&labels, img.width(), img.height())?.save(&lp)?;
-        overlay(&img, &labels, model.palette(), 0.5)?.save(&op)?;
+        save_image_atomic(&label_image(&labels, img.width(), img.height())?, lp)?;
+        save_image_atomic(&overlay(&img, &labels, model.palette(), 0.5)?, op)?;
         let mut hist = vec![0usize; model.classes() as usize];
         for &l in &labels {
             hist[l as usize] += 1;

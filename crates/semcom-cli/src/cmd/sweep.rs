@@ -21,7 +21,7 @@ pub struct Args {
     #[arg(long)]
     pub shard: Option<String>,
     /// Worker threads (default: all cores; results do not depend on it).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::args::threads)]
     pub threads: Option<usize>,
     /// Write the tables but no plots.
     #[arg(long)]

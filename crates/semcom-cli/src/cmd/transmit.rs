@@ -16,7 +16,7 @@ pub struct Args {
     #[command(flatten)]
     pub channel: ChannelArgs,
     /// Es/N0 per complex channel use, dB.
-    #[arg(long, allow_negative_numbers = true)]
+    #[arg(long, allow_negative_numbers = true, value_parser = crate::args::snr_db)]
     pub snr: f64,
     #[command(flatten)]
     pub budget: BudgetArgs,
