@@ -240,7 +240,7 @@ mod tests {
             &r,
             &names(&["psnr", "mse"]),
             &Source::still(a.clone()),
-            &[b.clone()],
+            std::slice::from_ref(&b),
             &References::default(),
         )
         .unwrap();
@@ -271,7 +271,7 @@ mod tests {
             &r,
             &names(&["psnr_y"]),
             &src,
-            &[a.clone()],
+            std::slice::from_ref(&a),
             &References::default(),
         )
         .unwrap_err();

@@ -347,14 +347,14 @@ mod tests {
             let out = send(&img, &b, snr);
             assert_eq!(out.accounting.channel_uses, (64 * 48 * 3 / 6) as u64);
             assert!(out.accounting.side_bits > 0);
-            let m = mse(&img, &out.reconstruction());
+            let m = mse(&img, out.reconstruction());
             assert!(m > last, "MSE should grow as SNR falls: {m} after {last}");
             last = m;
         }
         // At 30 dB the reconstruction is much better than the mean image.
         let out = send(&img, &b, 30.0);
         let flat = Image::filled(64, 48, 3, 0.5).unwrap();
-        assert!(mse(&img, &out.reconstruction()) < 0.3 * mse(&img, &flat));
+        assert!(mse(&img, out.reconstruction()) < 0.3 * mse(&img, &flat));
     }
 
     #[test]
@@ -373,7 +373,7 @@ mod tests {
             },
         )
         .unwrap();
-        assert!(mse(&img, &out.reconstruction()) < 1e-6);
+        assert!(mse(&img, out.reconstruction()) < 1e-6);
     }
 
     #[test]

@@ -89,7 +89,7 @@ fn jpeg_ldpc_cliff_and_budget_filling() {
     let cfg = NrConfig::for_channel(k * 4, 2.0 / 3.0, 4).unwrap();
     assert_eq!(hi.accounting.payload_bits, cfg.tbs as u64);
     assert_eq!(hi.accounting.side_bits, Side::BITS);
-    assert!(psnr(&image(), &hi.reconstruction()) > 25.0);
+    assert!(psnr(&image(), hi.reconstruction()) > 25.0);
     // Well below it: reported failure and the mid-grey fallback.
     let lo = run(&s, "awgn", 3.0, cbr, 1);
     assert!(!lo.accounting.decode_ok);
@@ -133,7 +133,7 @@ fn capacity_accounting_matches_r_max_exactly() {
     // Higher SNR, more bits, better image.
     let a = run(&s, "awgn", 10.0, cbr, 4);
     let b = run(&s, "awgn", 20.0, cbr, 4);
-    assert!(psnr(&image(), &b.reconstruction()) > psnr(&image(), &a.reconstruction()));
+    assert!(psnr(&image(), b.reconstruction()) > psnr(&image(), a.reconstruction()));
 }
 
 #[test]
@@ -237,7 +237,7 @@ fn jpeg2000_ldpc_round_trip_above_threshold() {
     let s = Separation::from_name("jpeg2000+ldpc", Some("qpsk-1/2")).unwrap();
     let out = run(&s, "awgn", 6.0, Ratio::new(1, 2).unwrap(), 5);
     assert!(out.accounting.decode_ok);
-    assert!(psnr(&image(), &out.reconstruction()) > 25.0);
+    assert!(psnr(&image(), out.reconstruction()) > 25.0);
 }
 
 /// The BPG-class codec over LDPC: clean above the waterfall, the fallback below it, and its
@@ -250,7 +250,7 @@ fn hevc_ldpc_cliff_and_hevc_capacity_accounting() {
     let cbr = Ratio::new(1, 12).unwrap();
     let hi = run(&s, "awgn", 14.0, cbr, 1);
     assert!(hi.accounting.decode_ok);
-    assert!(psnr(&image(), &hi.reconstruction()) > 30.0);
+    assert!(psnr(&image(), hi.reconstruction()) > 30.0);
     let lo = run(&s, "awgn", 3.0, cbr, 1);
     assert!(!lo.accounting.decode_ok);
     assert!(lo.reconstruction().data().iter().all(|&v| v == 0.5));
@@ -267,5 +267,5 @@ fn hevc_ldpc_cliff_and_hevc_capacity_accounting() {
         cbr,
         2,
     );
-    assert!(psnr(&image(), &out.reconstruction()) > psnr(&image(), &j.reconstruction()));
+    assert!(psnr(&image(), out.reconstruction()) > psnr(&image(), j.reconstruction()));
 }
