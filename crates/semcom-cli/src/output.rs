@@ -82,6 +82,27 @@ impl ChannelArgs {
     }
 }
 
+/// What a command that sends one source at several SNRs takes: channel, SNR grid, budget,
+/// scheme options and seed (`semcom video`, `semcom stereo`).
+#[derive(clap::Args, Debug, Clone)]
+pub struct LinkArgs {
+    /// Channel model and its parameters.
+    #[command(flatten)]
+    pub channel: ChannelArgs,
+    /// Es/N0 per complex channel use, dB: one value, a list `0,5,10` or a range `0:20:2`.
+    #[arg(long, allow_negative_numbers = true)]
+    pub snr: String,
+    /// Budget (`--kn` or `--bpp`).
+    #[command(flatten)]
+    pub budget: BudgetArgs,
+    /// Scheme options (`--mcs`, `--weights`, `--device`, `--param`).
+    #[command(flatten)]
+    pub scheme_opts: SchemeArgs,
+    /// Seed of the run (encoder and channel streams derive from it).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
 /// Parses repeated `key=value` flags into one table.
 pub fn key_values(items: &[String]) -> Result<ParamTable> {
     let mut t = ParamTable::new();

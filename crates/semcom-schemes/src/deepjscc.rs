@@ -9,10 +9,10 @@
 //!   to unit power; see `semcom_nn::deepjscc`.
 //! * Rayleigh: with per-symbol CSI the receiver equalises y/h (zero forcing), as in training.
 
-use semcom_channel::equalize::{equalize_one, Equalizer};
+use semcom_channel::equalize::zero_force;
 use semcom_core::chain::{LinkInfo, Payload, Received, SideInfo};
 use semcom_core::rng::SemRng;
-use semcom_core::{Budget, Complex32, CoreError, Image, Result};
+use semcom_core::{Budget, CoreError, Image, Result};
 use semcom_core::{ImageDecoded, ImageEncoded, ImageScheme, ViewMeta};
 use semcom_nn::deepjscc::{DeepJscc, TRAINING_TILE};
 use std::collections::BTreeMap;
@@ -195,25 +195,8 @@ impl ImageScheme for DeepJsccScheme {
             ));
         };
         // Zero-forcing equalisation with the CSI (per symbol, or one coefficient per block).
-        let eq: Vec<Complex32> = if csi.is_empty() {
-            y.clone()
-        } else {
-            if csi.len() != 1 && csi.len() != y.len() {
-                return Err(CoreError::Payload("deep JSCC: CSI length".into()));
-            }
-            y.iter()
-                .enumerate()
-                .map(|(i, &v)| {
-                    let h = csi[if csi.len() == 1 { 0 } else { i }];
-                    let n0 = noise_var
-                        .get(i)
-                        .or(noise_var.first())
-                        .copied()
-                        .unwrap_or(0.0);
-                    equalize_one(v, h, n0, Equalizer::Zf).0
-                })
-                .collect()
-        };
+        let eq = zero_force(y, csi, noise_var)
+            .map_err(|e| CoreError::Payload(format!("deep JSCC: {e}")))?;
         // The model is chosen by the k/n the sender used: k symbols for n samples.
         let n = meta.width * meta.height * meta.channels;
         let budget = self.budget_from_symbols(eq.len(), n, meta)?;

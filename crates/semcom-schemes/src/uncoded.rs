@@ -10,6 +10,7 @@
 //! Side information: the gain g as an f32 (32 bits per view).
 
 use crate::registry::{SchemeRow, ANY_SOURCE};
+use semcom_channel::equalize::zero_force;
 use semcom_core::chain::{complex_to_reals, reals_to_complex};
 use semcom_core::params::NoParams;
 use semcom_core::rng::SemRng;
@@ -106,7 +107,7 @@ impl ImageScheme for Uncoded {
         _: &LinkInfo,
     ) -> Result<ImageDecoded> {
         let bad = |s: &str| CoreError::Payload(format!("uncoded: {s}"));
-        let Received::Symbols { y, csi, .. } = rx else {
+        let Received::Symbols { y, csi, noise_var } = rx else {
             return Err(bad("needs a complex-symbol channel"));
         };
         let g = <[u8; 4]>::try_from(side.bytes.as_slice())
@@ -114,9 +115,7 @@ impl ImageScheme for Uncoded {
             .ok()
             .filter(|g| g.is_finite() && *g > 0.0)
             .ok_or_else(|| bad("bad side information"))?;
-        if !csi.is_empty() && csi.len() != y.len() {
-            return Err(bad("CSI length"));
-        }
+        let eq = zero_force(y, csi, noise_var).map_err(|e| bad(&e.to_string()))?;
         let (w, h) = (m.width, m.height);
         let f = pool_factor(m, y.len()).ok_or_else(|| bad("too few symbols"))?;
         let (pw, ph) = (w.div_ceil(f), h.div_ceil(f));
@@ -124,14 +123,6 @@ impl ImageScheme for Uncoded {
         if y.len() != n.div_ceil(2) {
             return Err(bad("symbol count does not match the view"));
         }
-        let eq: Vec<_> = if csi.is_empty() {
-            y.clone()
-        } else {
-            y.iter()
-                .zip(csi)
-                .map(|(y, h)| if h.norm_sqr() > 0.0 { y / h } else { *y })
-                .collect()
-        };
         let v = complex_to_reals(&eq, n);
         let mut out = vec![0.0f32; m.samples()];
         for (c, plane) in out.chunks_mut(w * h).enumerate() {

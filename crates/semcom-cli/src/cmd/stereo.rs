@@ -2,7 +2,7 @@
 //! sources; image schemes send one block per view) over one channel at one or more SNRs;
 //! per-view quality.
 
-use crate::output::{parse_range, run_measured, write_atomic, BudgetArgs, ChannelArgs, SchemeArgs};
+use crate::output::{parse_range, run_measured, write_atomic, LinkArgs};
 use crate::Global;
 use anyhow::{Context, Result};
 use semcom_core::{Accounting, Image, Ratio, Source};
@@ -20,21 +20,12 @@ pub struct Args {
     /// Scheme name (see `semcom demo --list`).
     #[arg(long)]
     pub scheme: String,
+    /// Channel, SNRs, budget, scheme options and seed.
     #[command(flatten)]
-    pub channel: ChannelArgs,
-    /// Es/N0 per complex channel use, dB: one value, a list `0,5,10` or a range `0:20:2`.
-    #[arg(long, allow_negative_numbers = true)]
-    pub snr: String,
-    #[command(flatten)]
-    pub budget: BudgetArgs,
-    #[command(flatten)]
-    pub scheme_opts: SchemeArgs,
+    pub link: LinkArgs,
     /// Metrics per view (see `semcom sweep --metrics`; default `psnr,ssim`).
     #[arg(long, value_delimiter = ',', default_value = "psnr,ssim")]
     pub metrics: Vec<String>,
-    /// Seed of the run (encoder and channel streams derive from it).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Output folder: `snr_<dB>/left.png`, `right.png` and `results.json`.
     #[arg(short = 'o', long)]
     pub output: Option<PathBuf>,
@@ -82,7 +73,7 @@ fn default_pair() -> Result<(Image, Image)> {
 
 /// Runs the command.
 pub fn run(a: &Args, g: &Global) -> Result<()> {
-    let scheme = semcom_schemes::build(&a.scheme, &a.scheme_opts.options()?)?;
+    let scheme = semcom_schemes::build(&a.scheme, &a.link.scheme_opts.options()?)?;
     let (l, r) = match (&a.left, &a.right) {
         (Some(l), Some(r)) => (
             Image::load(l).with_context(|| format!("loading {}", l.display()))?,
@@ -91,12 +82,18 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
         _ => default_pair()?,
     };
     let source = Source::stereo(l, r)?;
-    let budget = a.budget.budget(Some(Ratio::new(1, 6)?))?;
-    let channel = a.channel.build()?;
+    let budget = a.link.budget.budget(Some(Ratio::new(1, 6)?))?;
+    let channel = a.link.channel.build()?;
     let mut rows = Vec::new();
-    for snr in parse_range(&a.snr)? {
+    for snr in parse_range(&a.link.snr)? {
         let (out, m) = run_measured(
-            &*scheme, &*channel, &source, &budget, snr, a.seed, &a.metrics,
+            &*scheme,
+            &*channel,
+            &source,
+            &budget,
+            snr,
+            a.link.seed,
+            &a.metrics,
         )?;
         if let Some(dir) = &a.output {
             let d = dir.join(format!("snr_{snr}"));

@@ -2,7 +2,7 @@
 //! H.264 at capacity, or any image scheme one block per frame: `jpeg2000+ldpc`, `deepjscc`, …)
 //! over one channel at one or more SNRs; per-frame quality and which frames were lost.
 
-use crate::output::{parse_range, run_measured, write_atomic, BudgetArgs, ChannelArgs, SchemeArgs};
+use crate::output::{parse_range, run_measured, write_atomic, LinkArgs};
 use crate::Global;
 use anyhow::{bail, Context, Result};
 use semcom_core::{Accounting, Image, Ratio, Source};
@@ -18,16 +18,10 @@ pub struct Args {
     /// Scheme: `h264+ldpc`, `h264@capacity`, or any image scheme (one block per frame).
     #[arg(long, default_value = "h264+ldpc")]
     pub scheme: String,
-    /// Channel (`rayleigh-block` = one fade per block: per frame slot, or per frame).
+    /// Channel, SNRs, budget, scheme options and seed (`rayleigh-block` = one fade per block:
+    /// per frame slot for H.264, per frame for image schemes).
     #[command(flatten)]
-    pub channel: ChannelArgs,
-    /// Es/N0 per complex channel use, dB: one value, a list `0,5,10` or a range `0:20:2`.
-    #[arg(long, allow_negative_numbers = true)]
-    pub snr: String,
-    #[command(flatten)]
-    pub budget: BudgetArgs,
-    #[command(flatten)]
-    pub scheme_opts: SchemeArgs,
+    pub link: LinkArgs,
     /// Frames to send.
     #[arg(long, default_value_t = 30)]
     pub frames: usize,
@@ -41,9 +35,6 @@ pub struct Args {
     /// (0 = only the first frame is intra; default 10).
     #[arg(long)]
     pub intra_period: Option<u32>,
-    /// Seed of the run (encoder and channel streams derive from it).
-    #[arg(long, default_value_t = 0)]
-    pub seed: u64,
     /// Output folder: the displayed frames (`snr_<dB>/0001.png` …), `results.json`,
     /// `results.csv` and `psnr_vs_snr.png` (+ `.svg`).
     #[arg(short = 'o', long)]
@@ -128,7 +119,7 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
     if a.frames == 0 || a.frames > MAX_FRAMES {
         bail!("--frames must be in 1..={MAX_FRAMES}");
     }
-    let mut opts = a.scheme_opts.options()?;
+    let mut opts = a.link.scheme_opts.options()?;
     if let Some(p) = a.intra_period {
         opts.params
             .insert("intra_period".into(), i64::from(p).into());
@@ -139,12 +130,20 @@ pub fn run(a: &Args, g: &Global) -> Result<()> {
         None => semcom_core::testcard::test_clip(192, 128, a.frames),
     };
     let source = Source::clip(clip.clone(), a.fps)?;
-    let budget = a.budget.budget(Some(Ratio::new(1, 32)?))?;
-    let channel = a.channel.build()?;
+    let budget = a.link.budget.budget(Some(Ratio::new(1, 32)?))?;
+    let channel = a.link.channel.build()?;
     let metrics = crate::output::row_metrics();
     let mut rows = Vec::new();
-    for snr in parse_range(&a.snr)? {
-        let (out, m) = run_measured(&*scheme, &*channel, &source, &budget, snr, a.seed, &metrics)?;
+    for snr in parse_range(&a.link.snr)? {
+        let (out, m) = run_measured(
+            &*scheme,
+            &*channel,
+            &source,
+            &budget,
+            snr,
+            a.link.seed,
+            &metrics,
+        )?;
         let mut psnr = Vec::with_capacity(clip.len());
         let mut ssim = 0.0;
         for (i, (v, r)) in m.per_view.iter().zip(&out.views).enumerate() {
@@ -262,8 +261,8 @@ fn write_results(dir: &Path, rows: &[VideoRow], clip: &[Image], a: &Args) -> Res
             "{} frames {w}x{h}, k/n = {:.5}, {}, seed {}; lost frames repeat the last one",
             clip.len(),
             rows[0].k_over_n,
-            a.scheme_opts.mcs.as_deref().unwrap_or("adaptive MCS"),
-            a.seed
+            a.link.scheme_opts.mcs.as_deref().unwrap_or("adaptive MCS"),
+            a.link.seed
         )],
         x_desc: "SNR (Es/N0, dB)".into(),
         y_desc: "mean PSNR over frames (dB)".into(),
