@@ -97,7 +97,10 @@ fn bad_input_is_one_clear_line() {
             "unknown scheme 'mpeg2+ldpc'",
         ),
         (vec!["video", "--snr", "10", "--frames", "0"], "--frames"),
-        (vec!["video", "/nonexistent/clip", "--snr", "10"], "reading"),
+        (
+            vec!["video", "/nonexistent/clip", "--snr", "10"],
+            "/nonexistent/clip",
+        ),
         (vec!["video", "--snr", "10", "--mcs", "99qam"], "99qam"),
     ] {
         let out = semcom().args(&args).output().unwrap();

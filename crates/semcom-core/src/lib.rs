@@ -25,6 +25,7 @@ pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod image;
+pub mod listing;
 pub mod params;
 pub mod perview;
 pub mod rng;

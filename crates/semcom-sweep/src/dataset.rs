@@ -7,10 +7,8 @@ use rayon::prelude::*;
 use semcom_core::{Image, Source};
 use std::path::{Path, PathBuf};
 
-/// File extensions read as images.
-pub const IMAGE_EXTENSIONS: &[&str] = &["png", "jpg", "jpeg", "webp"];
-/// Deepest folder level visited by a recursive listing.
-const MAX_DEPTH: usize = 16;
+pub use semcom_core::listing::{evenly_spaced, IMAGE_EXTENSIONS};
+
 /// Frames per clip of a clip dataset when the config gives none.
 pub const DEFAULT_CLIP_FRAMES: usize = 30;
 /// Frame rate of a clip dataset when the config gives none.
@@ -57,9 +55,7 @@ pub fn list(spec: &DatasetSpec, field: &str) -> Result<Vec<PathBuf>> {
             format!("dataset folder {} does not exist (relative paths are relative to the working directory)", abs.display()),
         ));
     }
-    let mut files = Vec::new();
-    walk(root, spec.recursive, 0, &mut files)?;
-    files.sort();
+    let files = semcom_core::listing::list_images(root, spec.recursive)?;
     if files.is_empty() {
         return Err(SweepError::config(
             format!("{field}.path"),
@@ -78,15 +74,6 @@ pub fn list(spec: &DatasetSpec, field: &str) -> Result<Vec<PathBuf>> {
     }
     let keep = evenly_spaced(files.len(), spec.limit.unwrap_or(usize::MAX));
     Ok(keep.into_iter().map(|i| files[i].clone()).collect())
-}
-
-/// Indices ⌊i·n/m⌋, i = 0..m, of an evenly spaced subset of m = min(limit, n) out of n items
-/// (so a CIFAR subset covers every class folder, not just the first).
-pub fn evenly_spaced(n: usize, limit: usize) -> Vec<usize> {
-    let m = limit.min(n);
-    (0..m)
-        .map(|i| (i as u128 * n as u128 / m as u128) as usize)
-        .collect()
 }
 
 /// Lists and loads a dataset in parallel; a file that does not decode is an error naming it.
@@ -223,29 +210,6 @@ fn load_pairs(spec: &DatasetSpec, field: &str) -> Result<Vec<DataItem>> {
         .collect()
 }
 
-fn walk(dir: &Path, recursive: bool, depth: usize, out: &mut Vec<PathBuf>) -> Result<()> {
-    let rd = std::fs::read_dir(dir).map_err(|e| SweepError::io(dir, e))?;
-    for entry in rd {
-        let entry = entry.map_err(|e| SweepError::io(dir, e))?;
-        let path = entry.path();
-        let ft = entry.file_type().map_err(|e| SweepError::io(&path, e))?;
-        if ft.is_dir() || (ft.is_symlink() && path.is_dir()) {
-            if recursive && depth < MAX_DEPTH {
-                walk(&path, recursive, depth + 1, out)?;
-            }
-        } else if has_image_extension(&path) {
-            out.push(path);
-        }
-    }
-    Ok(())
-}
-
-fn has_image_extension(p: &Path) -> bool {
-    p.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| IMAGE_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,13 +255,6 @@ mod tests {
         assert_eq!(names, ["aloe", "moto"]);
         assert_eq!(stereo_role("imR"), Some((false, "im")));
         assert_eq!(stereo_role("x"), None);
-    }
-
-    #[test]
-    fn even_subsets() {
-        assert_eq!(evenly_spaced(10, 5), vec![0, 2, 4, 6, 8]);
-        assert_eq!(evenly_spaced(3, 10), vec![0, 1, 2]);
-        assert_eq!(evenly_spaced(10_000, 3), vec![0, 3333, 6666]);
     }
 
     #[test]

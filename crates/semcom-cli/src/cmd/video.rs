@@ -80,19 +80,7 @@ const MAX_FRAMES: usize = semcom_core::source::MAX_VIEWS;
 
 /// Loads `frames` frames from `dir` starting at index `start` (image files in name order).
 pub fn load_clip(dir: &Path, start: usize, frames: usize) -> Result<Vec<Image>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("reading {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension().and_then(|e| e.to_str()).is_some_and(|e| {
-                matches!(
-                    e.to_ascii_lowercase().as_str(),
-                    "png" | "jpg" | "jpeg" | "webp"
-                )
-            })
-        })
-        .collect();
-    files.sort();
+    let files = semcom_core::listing::list_images(dir, false)?;
     let chosen: Vec<&PathBuf> = files.iter().skip(start).take(frames).collect();
     if chosen.is_empty() {
         bail!("{} has no frames from index {start}", dir.display());
