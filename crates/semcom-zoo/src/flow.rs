@@ -299,7 +299,11 @@ pub fn num_levels(side: usize) -> usize {
 
 /// `1×3×H×W` ImageNet-normalised tensor of an image (grey is replicated to RGB).
 pub fn normalize(img: &Image) -> Tensor {
-    let t = crate::layers::image_tensor(&img.to_rgb());
+    normalize_tensor(&crate::layers::image_tensor(&img.to_rgb()))
+}
+
+/// ImageNet-normalised copy of a `B×3×H×W` tensor of values in `[0, 1]`.
+pub fn normalize_tensor(t: &Tensor) -> Tensor {
     let m = Tensor::from_slice(&MEAN).view([1, 3, 1, 1]);
     let s = Tensor::from_slice(&STD).view([1, 3, 1, 1]);
     (t - m) / s
@@ -307,10 +311,15 @@ pub fn normalize(img: &Image) -> Tensor {
 
 /// Backward bilinear warp: output(x, y) = `img` sampled at (x+u, y+v), positions clamped to
 /// the image (`grid_sample` bilinear, border padding, align_corners = true). `img` is
-/// `B×C×H×W`, `flow` is `B×2×H×W` in pixels.
+/// `B×C×H×W`, `flow` is `B×2×H×W` in pixels. The sampling grid is kept finite: non-finite
+/// flow values count as 0 and displacements are clamped to ±2·max(H, W) (beyond the border
+/// every position samples the same edge pixel), so LibTorch's `grid_sampler` never sees NaN
+/// or ±inf (which crash its backward pass).
 pub fn warp(img: &Tensor, flow: &Tensor) -> Tensor {
     let s = img.size();
     let (h, w) = (s[2], s[3]);
+    let lim = 2.0 * h.max(w) as f64;
+    let flow = flow.nan_to_num(0.0, lim, -lim).clamp(-lim, lim);
     let opts = (Kind::Float, img.device());
     let gx = Tensor::arange(w, opts)
         .view([1, 1, w])

@@ -4,7 +4,7 @@
 //! smoothness, on pairs of nearby video frames; and synthetic pairs with known flow for EPE.
 
 use crate::error::{guard, Result, ZooError};
-use crate::flow::{normalize, warp, FlowNet};
+use crate::flow::{normalize, normalize_tensor, warp, FlowNet};
 use rand::Rng;
 use semcom_core::rng::{derive_seed, rng_for, SemRng};
 use semcom_core::Image;
@@ -102,6 +102,10 @@ pub struct TrainConfig {
     /// Optional wall-clock cap in seconds: training stops after the step that crosses it (the
     /// only non-deterministic knob; the number of steps done is returned).
     pub max_seconds: Option<f64>,
+    /// Largest displacement (px) of the synthetic known-flow pairs cut from still images.
+    pub max_disp: f32,
+    /// Weight of the unsupervised loss on real frame pairs (0 = synthetic pairs only).
+    pub photometric: f64,
 }
 
 impl Default for TrainConfig {
@@ -115,6 +119,8 @@ impl Default for TrainConfig {
             smooth: 0.5,
             seed: 1,
             max_seconds: None,
+            max_disp: 12.0,
+            photometric: 1.0,
         }
     }
 }
@@ -154,15 +160,123 @@ fn sample_pair(seqs: &[Sequence], cfg: &TrainConfig, rng: &mut SemRng) -> Result
 /// Progress of one step: (step, loss).
 pub type Progress<'a> = &'a mut dyn FnMut(usize, f64);
 
-/// Trains `net` with Adam on random crops of frame pairs. Step `i` draws from
-/// `rng_for(derive_seed(seed, [i]), 0)`, so the data order does not depend on threads.
-/// Returns the loss of every step.
+/// Draws one synthetic pair with known flow from the still images: a random region of
+/// `crop + 2·margin` is warped by a [`synthetic_flow`] of largest displacement
+/// `U(0.25, 1)·max_disp`, and the centre `crop` of both frames and of the flow is kept, so
+/// `I1(x) = I2(x + flow(x))` holds without border clamping. Returns normalised
+/// `(I1, I2)` (`1×3×H×W`) and the flow (`1×2×H×W`).
+pub fn sample_synthetic(
+    stills: &[Image],
+    crop: (usize, usize),
+    max_disp: f32,
+    rng: &mut SemRng,
+) -> Result<(Tensor, Tensor, Tensor)> {
+    let (cw, ch) = crop;
+    let m = max_disp.max(0.0).ceil() as usize + 2;
+    let (bw, bh) = (cw + 2 * m, ch + 2 * m);
+    let usable: Vec<&Image> = stills
+        .iter()
+        .filter(|s| s.width() >= bw && s.height() >= bh)
+        .collect();
+    if usable.is_empty() {
+        return Err(ZooError::InvalidInput(format!(
+            "no still image of at least {bw}x{bh} for synthetic pairs"
+        )));
+    }
+    let s = usable[rng.random_range(0..usable.len())];
+    let x0 = rng.random_range(0..=s.width() - bw);
+    let y0 = rng.random_range(0..=s.height() - bh);
+    let big = crate::layers::image_tensor(&s.crop(x0, y0, bw, bh)?.to_rgb());
+    let d = max_disp * rng.random_range(0.25f32..1.0);
+    let flow = synthetic_flow(bw, bh, d, rng).unsqueeze(0);
+    let warped = tch::no_grad(|| warp(&big, &flow));
+    let centre = |t: &Tensor| {
+        t.narrow(2, m as i64, ch as i64)
+            .narrow(3, m as i64, cw as i64)
+            .contiguous()
+    };
+    Ok((
+        normalize_tensor(&centre(&warped)),
+        normalize_tensor(&centre(&big)),
+        centre(&flow),
+    ))
+}
+
+/// Multi-scale supervised loss: Σ_k 2^{−(N−k)} mean ‖flow_k − gt_k‖ (a Charbonnier-smoothed
+/// end-point error, ε = 0.01 px), where gt_k is the ground truth average-pooled to level k's
+/// size and divided by its down-sampling factor.
+pub fn supervised_loss(flows: &[Tensor], gt: &Tensor) -> Tensor {
+    let n = flows.len();
+    let mut total = Tensor::zeros([], (Kind::Float, gt.device()));
+    for (k, f) in flows.iter().enumerate() {
+        let factor = 1i64 << (n - 1 - k);
+        let g = if factor == 1 {
+            gt.shallow_clone()
+        } else {
+            gt.avg_pool2d([factor, factor], [factor, factor], [0, 0], false, true, None::<i64>)
+                / factor as f64
+        };
+        let e = ((f - g).square().sum_dim_intlist([1i64].as_slice(), false, Kind::Float) + 1e-4)
+            .sqrt()
+            .mean(Kind::Float);
+        total += e * 0.5f64.powi((n - 1 - k) as i32);
+    }
+    total
+}
+
+/// Loads every image of a folder (sorted by name, PNG/JPEG/WebP), keeping `limit` evenly
+/// spaced files when given: still sources for [`sample_synthetic`].
+pub fn load_stills(dir: &Path, limit: Option<usize>) -> Result<Vec<Image>> {
+    let rd = std::fs::read_dir(dir).map_err(|source| ZooError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let mut files: Vec<_> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("png" | "jpg" | "jpeg" | "webp")
+            )
+        })
+        .collect();
+    files.sort();
+    let n = files.len();
+    let keep: Vec<usize> = match limit {
+        Some(l) if l < n => (0..l).map(|i| i * n / l).collect(),
+        _ => (0..n).collect(),
+    };
+    let stills = keep
+        .into_iter()
+        .map(|i| Ok(Image::load(&files[i])?.to_rgb()))
+        .collect::<Result<Vec<_>>>()?;
+    if stills.is_empty() {
+        return Err(ZooError::InvalidInput(format!(
+            "{}: no images",
+            dir.display()
+        )));
+    }
+    Ok(stills)
+}
+
+/// Trains `net` with Adam: each step draws `batch` synthetic known-flow pairs from `stills`
+/// ([`supervised_loss`]) and, when `cfg.photometric > 0`, `batch` real pairs from `seqs`
+/// ([`unsupervised_loss`] times that weight). Step `i` draws from
+/// `rng_for(derive_seed(seed, [i]), 0)`, so the data order does not depend on threads. A
+/// non-finite loss stops training before its backward pass. Returns the loss of every step.
 pub fn train(
     net: &mut FlowNet,
     seqs: &[Sequence],
+    stills: &[Image],
     cfg: &TrainConfig,
     progress: Progress,
 ) -> Result<Vec<f64>> {
+    let use_real = cfg.photometric > 0.0 && !seqs.is_empty();
+    if stills.is_empty() && !use_real {
+        return Err(ZooError::InvalidInput(
+            "no training data: give still images or frame sequences".into(),
+        ));
+    }
     let mut opt = guard("optimizer", || {
         tch::nn::Adam::default().build(net.var_store(), cfg.lr)
     })??;
@@ -176,24 +290,46 @@ pub fn train(
             break;
         }
         let mut rng = rng_for(derive_seed(cfg.seed, &[step as u64]), 0);
+        let mut syn = (Vec::new(), Vec::new(), Vec::new());
+        if !stills.is_empty() {
+            for _ in 0..cfg.batch.max(1) {
+                let (a, b, f) = sample_synthetic(stills, cfg.crop, cfg.max_disp, &mut rng)?;
+                syn.0.push(a);
+                syn.1.push(b);
+                syn.2.push(f);
+            }
+        }
         let mut xa = Vec::new();
         let mut xb = Vec::new();
-        for _ in 0..cfg.batch.max(1) {
-            let (a, b) = sample_pair(seqs, cfg, &mut rng)?;
-            xa.push(a);
-            xb.push(b);
+        if use_real {
+            for _ in 0..cfg.batch.max(1) {
+                let (a, b) = sample_pair(seqs, cfg, &mut rng)?;
+                xa.push(a);
+                xb.push(b);
+            }
         }
         let loss = guard("flow train step", || {
-            let (flows, pyr) = net.pyramid_flows(&Tensor::cat(&xa, 0), &Tensor::cat(&xb, 0));
-            let loss = unsupervised_loss(&flows, &pyr, cfg.smooth);
-            opt.zero_grad();
-            loss.backward();
-            opt.step();
-            loss.double_value(&[])
+            let mut loss = Tensor::zeros([], (Kind::Float, tch::Device::Cpu));
+            if !syn.0.is_empty() {
+                let (flows, _) =
+                    net.pyramid_flows(&Tensor::cat(&syn.0, 0), &Tensor::cat(&syn.1, 0));
+                loss += supervised_loss(&flows, &Tensor::cat(&syn.2, 0));
+            }
+            if !xa.is_empty() {
+                let (flows, pyr) = net.pyramid_flows(&Tensor::cat(&xa, 0), &Tensor::cat(&xb, 0));
+                loss += unsupervised_loss(&flows, &pyr, cfg.smooth) * cfg.photometric;
+            }
+            let l = loss.double_value(&[]);
+            if l.is_finite() {
+                opt.zero_grad();
+                loss.backward();
+                opt.step();
+            }
+            l
         })?;
         if !loss.is_finite() {
             return Err(ZooError::Torch(format!(
-                "loss became {loss} at step {step}"
+                "loss became {loss} at step {step} (lower the learning rate)"
             )));
         }
         losses.push(loss);

@@ -4,7 +4,7 @@ use crate::Global;
 use anyhow::Context;
 use semcom_core::Image;
 use semcom_zoo::flow::{flow_to_image, write_flo, FlowNet, FlowNetConfig};
-use semcom_zoo::flow_train::{load_sequence, train, Sequence, TrainConfig};
+use semcom_zoo::flow_train::{load_sequence, load_stills, train, Sequence, TrainConfig};
 use std::path::{Path, PathBuf};
 
 /// Default location of the project's trained flow weights (relative to the repository root).
@@ -57,6 +57,19 @@ struct TrainArgs {
     /// Two-frame pairs, repeatable: `--pair A.png B.png`.
     #[arg(long = "pair", num_args = 2)]
     pair: Vec<PathBuf>,
+    /// Folders of still images cut into synthetic pairs with known flow (supervised
+    /// end-point-error loss), repeatable.
+    #[arg(long = "stills")]
+    stills: Vec<PathBuf>,
+    /// Keep this many evenly spaced images of each `--stills` folder.
+    #[arg(long)]
+    stills_limit: Option<usize>,
+    /// Largest displacement of the synthetic pairs (px).
+    #[arg(long, default_value_t = 12.0)]
+    max_disp: f32,
+    /// Weight of the unsupervised loss on the real pairs of `--data`/`--pair` (0 = off).
+    #[arg(long, default_value_t = 1.0)]
+    photometric: f64,
     /// Optimiser steps.
     #[arg(long, default_value_t = 400)]
     steps: usize,
@@ -84,9 +97,12 @@ struct TrainArgs {
     /// LibTorch intra-op threads (1 is fastest on a shared, loaded machine).
     #[arg(long, default_value_t = 1)]
     threads: i32,
-    /// Output weights file.
-    #[arg(short = 'o', long, default_value = DEFAULT_WEIGHTS)]
+    /// Output weights file (copy it to weights/flow/ to ship it).
+    #[arg(short = 'o', long, default_value = "runs/flow/spynet_small.safetensors")]
     out: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    overwrite: bool,
     /// Continue from these weights instead of a fresh initialisation.
     #[arg(long)]
     init: Option<PathBuf>,
@@ -127,6 +143,23 @@ fn parse_crop(s: &str) -> anyhow::Result<(usize, usize)> {
 }
 
 fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        a.overwrite || !a.out.exists(),
+        "{} exists (pass --overwrite to replace it)",
+        a.out.display()
+    );
+    anyhow::ensure!(
+        a.lr.is_finite() && a.lr > 0.0,
+        "--lr must be a positive finite number"
+    );
+    anyhow::ensure!(
+        a.max_disp.is_finite() && (0.0..=64.0).contains(&a.max_disp),
+        "--max-disp must be in 0..=64 px"
+    );
+    anyhow::ensure!(
+        a.photometric.is_finite() && a.photometric >= 0.0 && a.smooth.is_finite() && a.smooth >= 0.0,
+        "--photometric and --smooth must be finite and ≥ 0"
+    );
     semcom_zoo::tch::set_num_threads(a.threads.max(1));
     let cfg = TrainConfig {
         steps: a.steps,
@@ -137,7 +170,13 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         smooth: a.smooth,
         seed: a.seed,
         max_seconds: a.max_minutes.map(|m| m * 60.0),
+        max_disp: a.max_disp,
+        photometric: a.photometric,
     };
+    let mut stills = Vec::new();
+    for d in &a.stills {
+        stills.extend(load_stills(d, a.stills_limit)?);
+    }
     let mut seqs = Vec::new();
     for d in &a.data {
         seqs.push(load_sequence(d, 10_000)?);
@@ -147,8 +186,8 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         seqs.push(Sequence::from_files(&files)?);
     }
     anyhow::ensure!(
-        !seqs.is_empty(),
-        "give training frames with --data DIR or --pair A B"
+        !seqs.is_empty() || !stills.is_empty(),
+        "give training images with --stills DIR, --data DIR or --pair A B"
     );
     let mut net = match &a.init {
         Some(p) => FlowNet::load(p)?,
@@ -159,9 +198,10 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
     };
     let frames: usize = seqs.iter().map(|s| s.frames.len()).sum();
     eprintln!(
-        "training flow net ({} parameters) on {} sequences, {frames} frames",
+        "training flow net ({} parameters) on {} sequences, {frames} frames, {} stills",
         net.parameters(),
-        seqs.len()
+        seqs.len(),
+        stills.len()
     );
     let bar = indicatif::ProgressBar::new(cfg.steps as u64);
     bar.set_style(indicatif::ProgressStyle::with_template(
@@ -169,7 +209,7 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
     )?);
     let start = std::time::Instant::now();
     let mut ema = f64::NAN;
-    let losses = train(&mut net, &seqs, &cfg, &mut |step, loss| {
+    let losses = train(&mut net, &seqs, &stills, &cfg, &mut |step, loss| {
         ema = if ema.is_nan() {
             loss
         } else {
