@@ -1,15 +1,23 @@
-//! Unsupervised training of the SpyNet-style [`FlowNet`]: multi-scale photometric loss
-//! (generalised Charbonnier `(d² + ε²)^α`, α = 0.45, of `I1 − warp(I2, flow)` on the normalised
-//! pyramid; Sun, Roth & Black 2010 / Yu et al. 2016 "Back to basics") plus first-order flow
-//! smoothness, on pairs of nearby video frames; and synthetic pairs with known flow for EPE.
+//! Training of the SpyNet-style [`FlowNet`] on the `semcom-nn` engine ([`FlowTrainer`],
+//! [`FlowSystem`]): a supervised multi-scale end-point error on synthetic pairs with known flow
+//! cut from still images ([`sample_synthetic`]), optionally plus the unsupervised multi-scale
+//! photometric loss (generalised Charbonnier `(d² + ε²)^α`, α = 0.45, of `I1 − warp(I2, flow)`
+//! on the normalised pyramid; Sun, Roth & Black 2010 / Yu et al. 2016 "Back to basics") with
+//! first-order flow smoothness on pairs of nearby video frames.
 
 use crate::error::{guard, Result, ZooError};
-use crate::flow::{normalize, normalize_tensor, warp, FlowNet};
+use crate::flow::{normalize, normalize_tensor, warp, FlowNet, FlowNetConfig};
 use rand::Rng;
 use semcom_core::rng::{derive_seed, rng_for, SemRng};
 use semcom_core::Image;
 use std::path::Path;
-use tch::nn::OptimizerConfig;
+use semcom_nn::config::{parse_table, BuildCtx, System, Trainable};
+use semcom_nn::optim::{OptimSpec, Schedule};
+use semcom_nn::train::{Model, Stage, StepCtx, Terms, TrainOptions};
+use semcom_nn::NnError;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use tch::{Kind, Tensor};
 
 /// Charbonnier exponent α.
@@ -83,7 +91,7 @@ pub fn load_sequence(dir: &Path, max_frames: usize) -> Result<Sequence> {
 }
 
 /// Training settings.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct TrainConfig {
     /// Optimiser steps.
     pub steps: usize,
@@ -122,6 +130,35 @@ impl Default for TrainConfig {
             max_disp: 12.0,
             photometric: 1.0,
         }
+    }
+}
+
+impl TrainConfig {
+    /// Checks the settings: crop sides multiples of 32 in 32..=1024, batch in 1..=256, a
+    /// finite positive learning rate, displacement in 0..=64 px, finite non-negative weights.
+    pub fn validate(&self) -> Result<()> {
+        let (w, h) = self.crop;
+        let side = |s: usize| (32..=1024).contains(&s) && s % 32 == 0;
+        let msg = if !side(w) || !side(h) {
+            format!("crop {w}x{h}: sides must be multiples of 32 in 32..=1024")
+        } else if !(1..=256).contains(&self.batch) {
+            format!("batch {} not in 1..=256", self.batch)
+        } else if !(self.lr.is_finite() && self.lr > 0.0) {
+            format!("learning rate {} is not a positive finite number", self.lr)
+        } else if !(self.max_disp.is_finite() && (0.0..=64.0).contains(&self.max_disp)) {
+            format!("max_disp {} not in 0..=64 px", self.max_disp)
+        } else if !(self.photometric.is_finite()
+            && self.photometric >= 0.0
+            && self.smooth.is_finite()
+            && self.smooth >= 0.0)
+        {
+            "photometric and smooth weights must be finite and ≥ 0".to_string()
+        } else if self.max_seconds.is_some_and(|s| !(s.is_finite() && s >= 0.0)) {
+            "max_seconds must be finite and ≥ 0".to_string()
+        } else {
+            return Ok(());
+        };
+        Err(ZooError::InvalidInput(msg))
     }
 }
 
@@ -259,83 +296,268 @@ pub fn load_stills(dir: &Path, limit: Option<usize>) -> Result<Vec<Image>> {
     Ok(stills)
 }
 
-/// Trains `net` with Adam: each step draws `batch` synthetic known-flow pairs from `stills`
-/// ([`supervised_loss`]) and, when `cfg.photometric > 0`, `batch` real pairs from `seqs`
-/// ([`unsupervised_loss`] times that weight). Step `i` draws from
-/// `rng_for(derive_seed(seed, [i]), 0)`, so the data order does not depend on threads. A
-/// non-finite loss stops training before its backward pass. Returns the loss of every step.
-pub fn train(
-    net: &mut FlowNet,
-    seqs: &[Sequence],
-    stills: &[Image],
-    cfg: &TrainConfig,
-    progress: Progress,
-) -> Result<Vec<f64>> {
-    let use_real = cfg.photometric > 0.0 && !seqs.is_empty();
-    if stills.is_empty() && !use_real {
-        return Err(ZooError::InvalidInput(
-            "no training data: give still images or frame sequences".into(),
-        ));
+/// The flow network with its training data: a model of the `semcom-nn` training engine.
+/// Each step draws `batch` synthetic known-flow pairs from the stills ([`supervised_loss`],
+/// term `epe`) and, when `photometric > 0` and there are sequences, `batch` real pairs
+/// ([`unsupervised_loss`] times that weight, term `photometric`), all from the step's
+/// generator, so the data order does not depend on threads.
+pub struct FlowTrainer {
+    /// The network.
+    pub net: FlowNet,
+    seqs: Vec<Sequence>,
+    stills: Vec<Image>,
+    cfg: TrainConfig,
+    /// Weighted total loss of every step done by this trainer.
+    pub losses: Vec<f64>,
+}
+
+impl FlowTrainer {
+    /// A trainer of `net` on real sequences and still images with the settings of `cfg`.
+    pub fn new(
+        net: FlowNet,
+        seqs: Vec<Sequence>,
+        stills: Vec<Image>,
+        cfg: &TrainConfig,
+    ) -> Result<Self> {
+        cfg.validate()?;
+        let use_real = cfg.photometric > 0.0 && !seqs.is_empty();
+        if stills.is_empty() && !use_real {
+            return Err(ZooError::InvalidInput(
+                "no training data: give still images or frame sequences".into(),
+            ));
+        }
+        Ok(Self {
+            net,
+            seqs,
+            stills,
+            cfg: cfg.clone(),
+            losses: Vec::new(),
+        })
     }
-    let mut opt = guard("optimizer", || {
-        tch::nn::Adam::default().build(net.var_store(), cfg.lr)
-    })??;
-    let mut losses = Vec::with_capacity(cfg.steps);
-    let start = std::time::Instant::now();
-    for step in 0..cfg.steps {
-        if cfg
-            .max_seconds
-            .is_some_and(|m| start.elapsed().as_secs_f64() > m)
-        {
-            break;
-        }
-        let mut rng = rng_for(derive_seed(cfg.seed, &[step as u64]), 0);
-        let mut syn = (Vec::new(), Vec::new(), Vec::new());
-        if !stills.is_empty() {
-            for _ in 0..cfg.batch.max(1) {
-                let (a, b, f) = sample_synthetic(stills, cfg.crop, cfg.max_disp, &mut rng)?;
-                syn.0.push(a);
-                syn.1.push(b);
-                syn.2.push(f);
+
+    fn terms(&self, rng: &mut SemRng) -> Result<Terms> {
+        let cfg = &self.cfg;
+        let mut t = Terms::new();
+        if !self.stills.is_empty() {
+            let (mut xa, mut xb, mut gt) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..cfg.batch {
+                let (a, b, f) = sample_synthetic(&self.stills, cfg.crop, cfg.max_disp, rng)?;
+                xa.push(a);
+                xb.push(b);
+                gt.push(f);
             }
+            let l = guard("flow train step", || {
+                let (flows, _) = self
+                    .net
+                    .pyramid_flows(&Tensor::cat(&xa, 0), &Tensor::cat(&xb, 0));
+                supervised_loss(&flows, &Tensor::cat(&gt, 0))
+            })?;
+            t.add("epe", l);
         }
-        let mut xa = Vec::new();
-        let mut xb = Vec::new();
-        if use_real {
-            for _ in 0..cfg.batch.max(1) {
-                let (a, b) = sample_pair(seqs, cfg, &mut rng)?;
+        if cfg.photometric > 0.0 && !self.seqs.is_empty() {
+            let (mut xa, mut xb) = (Vec::new(), Vec::new());
+            for _ in 0..cfg.batch {
+                let (a, b) = sample_pair(&self.seqs, cfg, rng)?;
                 xa.push(a);
                 xb.push(b);
             }
+            let l = guard("flow train step", || {
+                let (flows, pyr) = self
+                    .net
+                    .pyramid_flows(&Tensor::cat(&xa, 0), &Tensor::cat(&xb, 0));
+                unsupervised_loss(&flows, &pyr, cfg.smooth) * cfg.photometric
+            })?;
+            t.add("photometric", l);
         }
-        let loss = guard("flow train step", || {
-            let mut loss = Tensor::zeros([], (Kind::Float, tch::Device::Cpu));
-            if !syn.0.is_empty() {
-                let (flows, _) =
-                    net.pyramid_flows(&Tensor::cat(&syn.0, 0), &Tensor::cat(&syn.1, 0));
-                loss += supervised_loss(&flows, &Tensor::cat(&syn.2, 0));
-            }
-            if !xa.is_empty() {
-                let (flows, pyr) = net.pyramid_flows(&Tensor::cat(&xa, 0), &Tensor::cat(&xb, 0));
-                loss += unsupervised_loss(&flows, &pyr, cfg.smooth) * cfg.photometric;
-            }
-            let l = loss.double_value(&[]);
-            if l.is_finite() {
-                opt.zero_grad();
-                loss.backward();
-                opt.step();
-            }
-            l
-        })?;
-        if !loss.is_finite() {
-            return Err(ZooError::Torch(format!(
-                "loss became {loss} at step {step} (lower the learning rate)"
-            )));
-        }
-        losses.push(loss);
-        progress(step, loss);
+        Ok(t)
     }
-    Ok(losses)
+}
+
+impl Model for FlowTrainer {
+    fn var_store(&self) -> &tch::nn::VarStore {
+        self.net.var_store()
+    }
+    fn step(&mut self, ctx: &mut StepCtx) -> semcom_nn::Result<Terms> {
+        let t = self
+            .terms(ctx.rng)
+            .map_err(|e| NnError::Invalid(e.to_string()))?;
+        let total: f64 = t.0.iter().map(|(_, v)| v.double_value(&[])).sum();
+        self.losses.push(total);
+        Ok(t)
+    }
+}
+
+impl Trainable for FlowTrainer {
+    fn export(&self, path: &Path, meta: BTreeMap<String, String>) -> semcom_nn::Result<()> {
+        let _ = meta;
+        self.net
+            .save(path)
+            .map_err(|e| NnError::Invalid(e.to_string()))
+    }
+    fn describe(&self) -> Vec<(String, String)> {
+        vec![
+            ("stills".into(), self.stills.len().to_string()),
+            ("sequences".into(), self.seqs.len().to_string()),
+        ]
+    }
+}
+
+/// Trains `trainer` on the engine with one Adam stage of `cfg.steps` steps at `cfg.lr`
+/// (stopping early after `cfg.max_seconds`). A non-finite loss stops training before its
+/// backward pass. Returns the number of steps done.
+pub fn train(trainer: &mut FlowTrainer, progress: bool) -> Result<u64> {
+    let cfg = trainer.cfg.clone();
+    let stage = Stage::simple(
+        "adam",
+        cfg.steps as u64,
+        OptimSpec::adam(cfg.lr),
+        Schedule::Constant,
+    );
+    let opts = TrainOptions {
+        seed: cfg.seed,
+        max_seconds: cfg.max_seconds,
+        progress,
+        ..Default::default()
+    };
+    let r = semcom_nn::train::train(trainer, &[stage], &opts)
+        .map_err(|e| ZooError::Torch(e.to_string()))?;
+    Ok(r.step)
+}
+
+/// Flow network settings of a `semcom train` configuration (`[model] kind = "flow"`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowModelConfig {
+    /// Level networks (1 = one network shared by every pyramid level).
+    #[serde(default = "d_levels")]
+    pub levels: usize,
+    /// Hidden widths.
+    #[serde(default = "d_widths")]
+    pub widths: [i64; 4],
+    /// Kernel size.
+    #[serde(default = "d_kernel")]
+    pub kernel: i64,
+    /// Start from these weights instead of a fresh initialisation.
+    #[serde(default)]
+    pub init: Option<PathBuf>,
+    /// Crop `[width, height]` (multiples of 32).
+    #[serde(default = "d_crop")]
+    pub crop: [usize; 2],
+    /// Pairs per step (of each kind).
+    #[serde(default = "d_batch")]
+    pub batch: usize,
+    /// Largest displacement of the synthetic pairs (px).
+    #[serde(default = "d_disp")]
+    pub max_disp: f32,
+    /// Weight of the unsupervised loss on real pairs (0 = off).
+    #[serde(default)]
+    pub photometric: f64,
+    /// Smoothness weight of the unsupervised loss.
+    #[serde(default = "d_smooth")]
+    pub smooth: f64,
+    /// Largest frame gap of real pairs.
+    #[serde(default = "d_gap")]
+    pub max_gap: usize,
+}
+
+fn d_levels() -> usize {
+    1
+}
+fn d_widths() -> [i64; 4] {
+    FlowNetConfig::default().widths
+}
+fn d_kernel() -> i64 {
+    FlowNetConfig::default().kernel
+}
+fn d_crop() -> [usize; 2] {
+    [128, 96]
+}
+fn d_batch() -> usize {
+    4
+}
+fn d_disp() -> f32 {
+    12.0
+}
+fn d_smooth() -> f64 {
+    0.5
+}
+fn d_gap() -> usize {
+    3
+}
+
+/// Flow training data of a `semcom train` configuration (`[data]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowDataConfig {
+    /// Folders of still images for synthetic known-flow pairs.
+    #[serde(default)]
+    pub stills: Vec<PathBuf>,
+    /// Keep this many evenly spaced images of each stills folder.
+    #[serde(default)]
+    pub stills_limit: Option<usize>,
+    /// Folders of consecutive frames for the unsupervised loss.
+    #[serde(default)]
+    pub sequences: Vec<PathBuf>,
+}
+
+/// The `flow` system of `semcom train`.
+pub struct FlowSystem;
+
+impl System for FlowSystem {
+    fn kind(&self) -> &'static str {
+        "flow"
+    }
+    fn build(&self, ctx: &BuildCtx) -> semcom_nn::Result<Box<dyn Trainable>> {
+        let m: FlowModelConfig = parse_table("model", ctx.model)?;
+        let d: FlowDataConfig = parse_table("data", ctx.data)?;
+        let err = |e: ZooError| NnError::Config(e.to_string());
+        let cfg = TrainConfig {
+            steps: 0,
+            batch: m.batch,
+            crop: (m.crop[0], m.crop[1]),
+            max_gap: m.max_gap,
+            lr: 1e-3,
+            smooth: m.smooth,
+            seed: ctx.seed,
+            max_seconds: None,
+            max_disp: m.max_disp,
+            photometric: m.photometric,
+        };
+        cfg.validate().map_err(err)?;
+        if ctx.device != tch::Device::Cpu {
+            return Err(NnError::Config("the flow network trains on the CPU only".into()));
+        }
+        let net = match &m.init {
+            Some(p) => FlowNet::load(p).map_err(err)?,
+            None => FlowNet::new(
+                FlowNetConfig {
+                    levels: m.levels,
+                    widths: m.widths,
+                    kernel: m.kernel,
+                },
+                &mut rng_for(ctx.seed, 7),
+            )
+            .map_err(err)?,
+        };
+        let (mut stills, mut seqs) = (Vec::new(), Vec::new());
+        if ctx.with_data {
+            for dir in &d.stills {
+                stills.extend(load_stills(dir, d.stills_limit).map_err(err)?);
+            }
+            for dir in &d.sequences {
+                seqs.push(load_sequence(dir, 10_000).map_err(err)?);
+            }
+            Ok(Box::new(FlowTrainer::new(net, seqs, stills, &cfg).map_err(err)?))
+        } else {
+            Ok(Box::new(FlowTrainer {
+                net,
+                seqs,
+                stills,
+                cfg,
+                losses: Vec::new(),
+            }))
+        }
+    }
 }
 
 /// A smooth synthetic flow field `2×H×W` (random affine motion plus one sinusoidal ripple,

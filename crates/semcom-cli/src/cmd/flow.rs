@@ -4,7 +4,9 @@ use crate::Global;
 use anyhow::Context;
 use semcom_core::Image;
 use semcom_zoo::flow::{flow_to_image, write_flo, FlowNet, FlowNetConfig};
-use semcom_zoo::flow_train::{load_sequence, load_stills, train, Sequence, TrainConfig};
+use semcom_zoo::flow_train::{
+    load_sequence, load_stills, train, FlowTrainer, Sequence, TrainConfig,
+};
 use std::path::{Path, PathBuf};
 
 /// Default location of the project's trained flow weights (relative to the repository root).
@@ -148,19 +150,6 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         "{} exists (pass --overwrite to replace it)",
         a.out.display()
     );
-    anyhow::ensure!(
-        a.lr.is_finite() && a.lr > 0.0,
-        "--lr must be a positive finite number"
-    );
-    anyhow::ensure!(
-        a.max_disp.is_finite() && (0.0..=64.0).contains(&a.max_disp),
-        "--max-disp must be in 0..=64 px"
-    );
-    anyhow::ensure!(
-        a.photometric.is_finite() && a.photometric >= 0.0 && a.smooth.is_finite() && a.smooth >= 0.0,
-        "--photometric and --smooth must be finite and ≥ 0"
-    );
-    semcom_zoo::tch::set_num_threads(a.threads.max(1));
     let cfg = TrainConfig {
         steps: a.steps,
         batch: a.batch,
@@ -173,6 +162,8 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         max_disp: a.max_disp,
         photometric: a.photometric,
     };
+    cfg.validate()?;
+    semcom_zoo::tch::set_num_threads(a.threads.clamp(1, semcom_nn::config::MAX_THREADS));
     let mut stills = Vec::new();
     for d in &a.stills {
         stills.extend(load_stills(d, a.stills_limit)?);
@@ -189,7 +180,7 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         !seqs.is_empty() || !stills.is_empty(),
         "give training images with --stills DIR, --data DIR or --pair A B"
     );
-    let mut net = match &a.init {
+    let net = match &a.init {
         Some(p) => FlowNet::load(p)?,
         None => FlowNet::new(
             FlowNetConfig::default(),
@@ -203,36 +194,23 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         seqs.len(),
         stills.len()
     );
-    let bar = indicatif::ProgressBar::new(cfg.steps as u64);
-    bar.set_style(indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
-    )?);
     let start = std::time::Instant::now();
-    let mut ema = f64::NAN;
-    let losses = train(&mut net, &seqs, &stills, &cfg, &mut |step, loss| {
-        ema = if ema.is_nan() {
-            loss
-        } else {
-            0.95 * ema + 0.05 * loss
-        };
-        bar.set_position(step as u64 + 1);
-        bar.set_message(format!("loss {ema:.4}"));
-    })?;
-    bar.finish_and_clear();
-    net.save(&a.out)?;
+    let mut trainer = FlowTrainer::new(net, seqs, stills, &cfg)?;
+    let steps = train(&mut trainer, !g.json)?;
+    trainer.net.save(&a.out)?;
     let secs = start.elapsed().as_secs_f64();
+    let losses = &trainer.losses;
     let first = losses.iter().take(20).sum::<f64>() / losses.len().clamp(1, 20) as f64;
     let last = losses.iter().rev().take(20).sum::<f64>() / losses.len().clamp(1, 20) as f64;
     if g.json {
         println!(
             "{}",
-            serde_json::json!({"out": a.out, "steps": losses.len(), "seconds": secs, "loss_first20": first, "loss_last20": last, "parameters": net.parameters()})
+            serde_json::json!({"out": a.out, "steps": steps, "seconds": secs, "loss_first20": first, "loss_last20": last, "parameters": trainer.net.parameters()})
         );
     } else {
         println!(
-            "saved {} after {} steps in {secs:.0} s; loss {first:.4} -> {last:.4}",
+            "saved {} after {steps} steps in {secs:.0} s; loss {first:.4} -> {last:.4}",
             a.out.display(),
-            losses.len()
         );
     }
     Ok(())
