@@ -437,6 +437,9 @@ pub struct FlowModelConfig {
     /// Kernel size.
     #[serde(default = "d_kernel")]
     pub kernel: i64,
+    /// Cost-volume radius (0 = none).
+    #[serde(default = "d_corr")]
+    pub corr_radius: i64,
     /// Start from these weights instead of a fresh initialisation.
     #[serde(default)]
     pub init: Option<PathBuf>,
@@ -468,6 +471,9 @@ fn d_widths() -> [i64; 4] {
 }
 fn d_kernel() -> i64 {
     FlowNetConfig::default().kernel
+}
+fn d_corr() -> i64 {
+    FlowNetConfig::default().corr_radius
 }
 fn d_crop() -> [usize; 2] {
     [128, 96]
@@ -534,6 +540,7 @@ impl System for FlowSystem {
                     levels: m.levels,
                     widths: m.widths,
                     kernel: m.kernel,
+                    corr_radius: m.corr_radius,
                 },
                 &mut rng_for(ctx.seed, 7),
             )

@@ -132,6 +132,7 @@ fn short_training_reduces_loss_on_moving_texture() {
                 levels: 3,
                 widths: [8, 8, 8, 8],
                 kernel: 5,
+                corr_radius: 1,
             },
             &mut rng_for(2, 0),
         )
@@ -232,4 +233,53 @@ fn committed_weights_halve_the_zero_flow_error_on_heldout_pairs() {
     };
     eprintln!("held-out Kodak synthetic EPE {e:.3} px vs zero flow {z:.3} px (ratio {:.3})", e / z);
     assert!(e.is_finite() && e <= 0.5 * z, "EPE {e} vs zero {z}");
+}
+
+#[test]
+#[ignore]
+fn scratch_flow_learnability() {
+    tch::set_num_threads(1);
+    let d = std::env::var("SCR_DISP").map(|v| v.parse().unwrap()).unwrap_or(2.0f32);
+    let crop: usize = std::env::var("SCR_CROP").map(|v| v.parse().unwrap()).unwrap_or(32);
+    let lr: f64 = std::env::var("SCR_LR").map(|v| v.parse().unwrap()).unwrap_or(1e-3);
+    let kodak = common::shared().unwrap().join("data/kodak");
+    let stills: Vec<_> = (1..=4).map(|i| semcom_core::Image::load(kodak.join(format!("kodim{i:02}.png"))).unwrap()).collect();
+    let steps: usize = std::env::var("SCR_STEPS").map(|v| v.parse().unwrap()).unwrap_or(300);
+    let cw: usize = std::env::var("SCR_CW").map(|v| v.parse().unwrap()).unwrap_or(crop);
+    let bs: usize = std::env::var("SCR_B").map(|v| v.parse().unwrap()).unwrap_or(8);
+    let cfg = TrainConfig { steps, batch: bs, crop: (cw, crop), lr, max_disp: d, photometric: 0.0, ..TrainConfig::default() };
+    let net = FlowNet::new(FlowNetConfig::default(), &mut rng_for(1, 7)).unwrap();
+    let mut t = FlowTrainer::new(net, vec![], stills, &cfg).unwrap();
+    train(&mut t, false).unwrap();
+    let l = &t.losses;
+    for c in l.chunks(l.len() / 15) { eprint!("{:.3} ", c.iter().sum::<f64>() / c.len() as f64); }
+    eprintln!();
+}
+
+#[test]
+#[ignore]
+fn scratch_overfit_one_batch() {
+    use tch::nn::OptimizerConfig;
+    tch::set_num_threads(1);
+    let kodak = common::shared().unwrap().join("data/kodak");
+    let stills: Vec<_> = (1..=4).map(|i| semcom_core::Image::load(kodak.join(format!("kodim{i:02}.png"))).unwrap()).collect();
+    let mut rng = rng_for(3, 0);
+    let (mut xa, mut xb, mut gt) = (vec![], vec![], vec![]);
+    for _ in 0..8 {
+        let (a, b, f) = semcom_zoo::flow_train::sample_synthetic(&stills, (32, 32), 2.0, &mut rng).unwrap();
+        xa.push(a); xb.push(b); gt.push(f);
+    }
+    let (a, b, g) = (Tensor::cat(&xa, 0), Tensor::cat(&xb, 0), Tensor::cat(&gt, 0));
+    eprintln!("gt mean |f| {:.3}, a-b mean abs {:.3}", g.abs().mean(Kind::Float).double_value(&[]), (&a - &b).abs().mean(Kind::Float).double_value(&[]));
+    let net = FlowNet::new(FlowNetConfig::default(), &mut rng_for(1, 7)).unwrap();
+    let mut opt = tch::nn::Adam::default().build(net.var_store(), 1e-3).unwrap();
+    for i in 0..300 {
+        let (flows, _) = net.pyramid_flows(&a, &b);
+        let loss = semcom_zoo::flow_train::supervised_loss(&flows, &g);
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+        if i % 30 == 0 { eprint!("{:.3} ", loss.double_value(&[])); }
+    }
+    eprintln!();
 }
