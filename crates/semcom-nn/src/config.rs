@@ -182,7 +182,9 @@ impl TrainConfig {
         self.model
             .get("kind")
             .and_then(|k| k.as_str())
-            .ok_or_else(|| NnError::Config("model: missing `kind` (e.g. kind = \"deepjscc\")".into()))
+            .ok_or_else(|| {
+                NnError::Config("model: missing `kind` (e.g. kind = \"deepjscc\")".into())
+            })
     }
 
     /// Checks the engine's parts: threads, stages, output intervals.
@@ -301,7 +303,14 @@ pub fn run(
     };
     let report = train::train(&mut *model, &cfg.stages, &opts)?;
     if let Some(p) = &cfg.output.export {
-        export(cfg, &*model, p, report.step, report.elapsed_s, report.val_psnr)?;
+        export(
+            cfg,
+            &*model,
+            p,
+            report.step,
+            report.elapsed_s,
+            report.val_psnr,
+        )?;
     }
     Ok(report)
 }

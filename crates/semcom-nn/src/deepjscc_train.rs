@@ -168,7 +168,7 @@ pub fn memory_estimate(cfg: &DeepJsccConfig, batch: usize, h: usize, w: usize) -
 /// the memory estimate against [`MAX_TRAIN_BYTES`].
 pub fn check_geometry(cfg: &DeepJsccConfig, batch: usize, h: usize, w: usize) -> Result<()> {
     let m = DOWNSAMPLING as usize;
-    if h < m || w < m || h % m != 0 || w % m != 0 {
+    if h < m || w < m || !h.is_multiple_of(m) || !w.is_multiple_of(m) {
         return Err(NnError::Config(format!(
             "deep JSCC needs training images or crops whose sides are positive multiples of {m}, got {h}x{w}"
         )));
@@ -236,7 +236,11 @@ impl System for DeepJsccSystem {
             (data, val, n)
         } else {
             let n = list_images(&dc.train).map(|v| v.len()).unwrap_or(0);
-            (ImageSet::default(), None, dc.train_limit.map_or(n, |l| l.min(n)))
+            (
+                ImageSet::default(),
+                None,
+                dc.train_limit.map_or(n, |l| l.min(n)),
+            )
         };
         tch::manual_seed(ctx.seed as i64);
         let model = DeepJscc::new(&mc, ctx.device)?;

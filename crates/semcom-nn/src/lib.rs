@@ -36,11 +36,11 @@ pub fn device(name: &str) -> Result<tch::Device> {
     let cuda = |i: usize| {
         let n = tch::Cuda::device_count().max(0) as usize;
         if !tch::Cuda::is_available() || n == 0 {
-            Err(NnError::Config(format!(
+            Err(NnError::Device(format!(
                 "device '{name}': CUDA is not available (this LibTorch is CPU-only or no GPU is visible; see docs/libtorch.md)"
             )))
         } else if i >= n {
-            Err(NnError::Config(format!(
+            Err(NnError::Device(format!(
                 "device '{name}': only {n} CUDA device(s) (cuda:0..cuda:{})",
                 n - 1
             )))
@@ -53,7 +53,7 @@ pub fn device(name: &str) -> Result<tch::Device> {
         "cuda" => cuda(0),
         _ => match name.strip_prefix("cuda:").map(str::parse::<usize>) {
             Some(Ok(i)) => cuda(i),
-            _ => Err(NnError::Config(format!(
+            _ => Err(NnError::Device(format!(
                 "unknown device '{name}' (cpu, cuda or cuda:N)"
             ))),
         },

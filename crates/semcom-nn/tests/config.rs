@@ -86,7 +86,10 @@ fn unknown_keys_fail_with_one_line_naming_the_key() {
     let dir = tmp("keys");
     // Engine-level keys are rejected while parsing.
     for (text, key) in [
-        (config(&dir, "", "", "").replace("threads = 1", "treads = 1"), "treads"),
+        (
+            config(&dir, "", "", "").replace("threads = 1", "treads = 1"),
+            "treads",
+        ),
         (config(&dir, "", "", "lr_decay = 2"), "lr_decay"),
     ] {
         let e = parse(&text).unwrap_err();
@@ -97,7 +100,12 @@ fn unknown_keys_fail_with_one_line_naming_the_key() {
         ("chanels = 8", "", "", "chanels"),
         ("", "crops = [8, 8]", "", "crops"),
         ("", "", "model = { los = \"l1\" }", "los"),
-        ("", "", "model = { channel = { kind = \"awgn\", snr = 1.0 } }", "snr"),
+        (
+            "",
+            "",
+            "model = { channel = { kind = \"awgn\", snr = 1.0 } }",
+            "snr",
+        ),
     ] {
         let cfg = parse(&config(&dir, model, data, stage)).unwrap();
         let e = run_err(&cfg, RunFlags::default());
@@ -105,7 +113,10 @@ fn unknown_keys_fail_with_one_line_naming_the_key() {
     }
     let cfg = parse(&config(&dir, "", "", "").replace("\"deepjscc\"", "\"mlsc\"")).unwrap();
     let e = run_err(&cfg, RunFlags::default());
-    assert!(e.contains("unknown system 'mlsc'") && e.contains("deepjscc"), "{e}");
+    assert!(
+        e.contains("unknown system 'mlsc'") && e.contains("deepjscc"),
+        "{e}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 

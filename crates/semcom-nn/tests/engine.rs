@@ -220,8 +220,11 @@ impl Gan {
         )
     }
     fn fake_mean(&self) -> f64 {
-        tch::no_grad(|| self.g.forward(&Tensor::zeros([1, 1], (Kind::Float, Device::Cpu))))
-            .double_value(&[0, 0])
+        tch::no_grad(|| {
+            self.g
+                .forward(&Tensor::zeros([1, 1], (Kind::Float, Device::Cpu)))
+        })
+        .double_value(&[0, 0])
     }
 }
 
@@ -318,7 +321,9 @@ fn two_optimizer_gan_trains_logs_both_losses_and_resumes_bit_identically() {
         "lr.generator",
     ] {
         assert_eq!(
-            csv.lines().filter(|l| l.split(',').nth(2) == Some(k)).count(),
+            csv.lines()
+                .filter(|l| l.split(',').nth(2) == Some(k))
+                .count(),
             5,
             "{k} in\n{csv}"
         );
@@ -351,7 +356,11 @@ fn two_optimizer_gan_trains_logs_both_losses_and_resumes_bit_identically() {
     let f = semcom_nn::st::read(&ck).unwrap();
     for o in ["discriminator", "generator"] {
         assert!(f.metadata.contains_key(&format!("optim_t.{o}")));
-        assert!(f.tensors.keys().any(|k| k.starts_with(&format!("optim.{o}.m.d.")) || k.starts_with(&format!("optim.{o}.m.g."))));
+        assert!(f
+            .tensors
+            .keys()
+            .any(|k| k.starts_with(&format!("optim.{o}.m.d."))
+                || k.starts_with(&format!("optim.{o}.m.g."))));
     }
     // An unknown group is a configuration error naming it.
     let mut bad = gan_stages();
@@ -440,7 +449,11 @@ fn reinforce_moves_a_bandit_policy_to_the_paying_arm() {
     eprintln!("policy {p:?}, baseline {:.3}", m.baseline.value());
     assert!(p[1] > 0.9, "policy {p:?}");
     // The baseline tracks the mean reward (≈ 0.8 once the policy pays).
-    assert!((m.baseline.value() - 0.8).abs() < 0.15, "{}", m.baseline.value());
+    assert!(
+        (m.baseline.value() - 0.8).abs() < 0.15,
+        "{}",
+        m.baseline.value()
+    );
     assert!(r.losses.contains_key("reinforce"));
     // The baseline lives in the var store (checkpointed) but is not trained.
     assert!(m.vs.variables().contains_key("baseline.value"));
@@ -544,7 +557,10 @@ fn bad_checkpoints_are_rejected_cleanly() {
         .to_string();
     assert!(e.contains("does not match"), "{e}");
     // Weights are not a training checkpoint; a missing checkpoint cannot be resumed.
-    for (path, want) in [(good.clone(), "not a"), (dir.join("none"), "does not exist")] {
+    for (path, want) in [
+        (good.clone(), "not a"),
+        (dir.join("none"), "does not exist"),
+    ] {
         let o = TrainOptions {
             checkpoint: Some(path),
             resume: true,
@@ -578,4 +594,3 @@ fn random_bytes_never_panic_the_parser() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
-

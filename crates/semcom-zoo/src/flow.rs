@@ -150,7 +150,13 @@ impl FlowNet {
         let k = w.dim("level1.conv1.weight", 3)?;
         let extra = w.dim("level1.conv1.weight", 1)? - 8;
         let corr_radius = (0..=4)
-            .find(|&r| if r == 0 { extra == 0 } else { (2 * r + 1) * (2 * r + 1) == extra })
+            .find(|&r| {
+                if r == 0 {
+                    extra == 0
+                } else {
+                    (2 * r + 1) * (2 * r + 1) == extra
+                }
+            })
             .ok_or_else(|| bad("level1.conv1.weight: input channels are not 8 + (2r+1)²"))?;
         let mut widths = [0i64; 4];
         for (i, wd) in widths.iter_mut().enumerate() {

@@ -10,13 +10,13 @@ use crate::flow::{normalize, normalize_tensor, warp, FlowNet, FlowNetConfig};
 use rand::Rng;
 use semcom_core::rng::{derive_seed, rng_for, SemRng};
 use semcom_core::Image;
-use std::path::Path;
 use semcom_nn::config::{parse_table, BuildCtx, System, Trainable};
 use semcom_nn::optim::{OptimSpec, Schedule};
 use semcom_nn::train::{Model, Stage, StepCtx, Terms, TrainOptions};
 use semcom_nn::NnError;
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::path::PathBuf;
 use tch::{Kind, Tensor};
 
@@ -138,7 +138,7 @@ impl TrainConfig {
     /// finite positive learning rate, displacement in 0..=64 px, finite non-negative weights.
     pub fn validate(&self) -> Result<()> {
         let (w, h) = self.crop;
-        let side = |s: usize| (32..=1024).contains(&s) && s % 32 == 0;
+        let side = |s: usize| (32..=1024).contains(&s) && s.is_multiple_of(32);
         let msg = if !side(w) || !side(h) {
             format!("crop {w}x{h}: sides must be multiples of 32 in 32..=1024")
         } else if !(1..=256).contains(&self.batch) {
@@ -153,7 +153,10 @@ impl TrainConfig {
             && self.smooth >= 0.0)
         {
             "photometric and smooth weights must be finite and ≥ 0".to_string()
-        } else if self.max_seconds.is_some_and(|s| !(s.is_finite() && s >= 0.0)) {
+        } else if self
+            .max_seconds
+            .is_some_and(|s| !(s.is_finite() && s >= 0.0))
+        {
             "max_seconds must be finite and ≥ 0".to_string()
         } else {
             return Ok(());
@@ -250,10 +253,19 @@ pub fn supervised_loss(flows: &[Tensor], gt: &Tensor) -> Tensor {
         let g = if factor == 1 {
             gt.shallow_clone()
         } else {
-            gt.avg_pool2d([factor, factor], [factor, factor], [0, 0], false, true, None::<i64>)
-                / factor as f64
+            gt.avg_pool2d(
+                [factor, factor],
+                [factor, factor],
+                [0, 0],
+                false,
+                true,
+                None::<i64>,
+            ) / factor as f64
         };
-        let e = ((f - g).square().sum_dim_intlist([1i64].as_slice(), false, Kind::Float) + 1e-4)
+        let e = ((f - g)
+            .square()
+            .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
+            + 1e-4)
             .sqrt()
             .mean(Kind::Float);
         total += e * 0.5f64.powi((n - 1 - k) as i32);
@@ -531,7 +543,9 @@ impl System for FlowSystem {
         };
         cfg.validate().map_err(err)?;
         if ctx.device != tch::Device::Cpu {
-            return Err(NnError::Config("the flow network trains on the CPU only".into()));
+            return Err(NnError::Config(
+                "the flow network trains on the CPU only".into(),
+            ));
         }
         let net = match &m.init {
             Some(p) => FlowNet::load(p).map_err(err)?,
@@ -554,7 +568,9 @@ impl System for FlowSystem {
             for dir in &d.sequences {
                 seqs.push(load_sequence(dir, 10_000).map_err(err)?);
             }
-            Ok(Box::new(FlowTrainer::new(net, seqs, stills, &cfg).map_err(err)?))
+            Ok(Box::new(
+                FlowTrainer::new(net, seqs, stills, &cfg).map_err(err)?,
+            ))
         } else {
             Ok(Box::new(FlowTrainer {
                 net,

@@ -162,10 +162,22 @@ fn short_training_reduces_loss_on_moving_texture() {
     }
     // Bad settings are refused before training.
     for bad in [
-        TrainConfig { lr: 100.0 * f64::INFINITY, ..cfg.clone() },
-        TrainConfig { crop: (30, 30), ..cfg.clone() },
-        TrainConfig { batch: 0, ..cfg.clone() },
-        TrainConfig { max_disp: f32::NAN, ..cfg.clone() },
+        TrainConfig {
+            lr: 100.0 * f64::INFINITY,
+            ..cfg.clone()
+        },
+        TrainConfig {
+            crop: (30, 30),
+            ..cfg.clone()
+        },
+        TrainConfig {
+            batch: 0,
+            ..cfg.clone()
+        },
+        TrainConfig {
+            max_disp: f32::NAN,
+            ..cfg.clone()
+        },
     ] {
         assert!(FlowTrainer::new(net(), vec![], vec![big.clone()], &bad).is_err());
     }
@@ -206,9 +218,11 @@ fn heldout_epe(net: &FlowNet) -> Option<(f64, f64)> {
     let (mut e, mut z) = (0.0, 0.0);
     let n = 8;
     for i in 0..n {
-        let img = semcom_core::Image::load(kodak.join(format!("kodim{:02}.png", 3 * i + 1))).unwrap();
+        let img =
+            semcom_core::Image::load(kodak.join(format!("kodim{:02}.png", 3 * i + 1))).unwrap();
         let src = img.crop(128, 96, 256, 192).unwrap();
-        let (a, b) = semcom_zoo::flow_train::synthetic_epe(net, &src, 2, 8.0, 100 + i as u64).unwrap();
+        let (a, b) =
+            semcom_zoo::flow_train::synthetic_epe(net, &src, 2, 8.0, 100 + i as u64).unwrap();
         e += a;
         z += b;
     }
@@ -220,66 +234,22 @@ fn heldout_epe(net: &FlowNet) -> Option<(f64, f64)> {
 /// zero flow. `SEMCOM_FLOW_WEIGHTS` points the test at other weights.
 #[test]
 fn committed_weights_halve_the_zero_flow_error_on_heldout_pairs() {
-    let p = std::env::var("SEMCOM_FLOW_WEIGHTS").map(std::path::PathBuf::from).unwrap_or_else(|_| {
-        std::path::PathBuf::from(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../weights/flow/spynet_small.safetensors"
-        ))
-    });
+    let p = std::env::var("SEMCOM_FLOW_WEIGHTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../weights/flow/spynet_small.safetensors"
+            ))
+        });
     tch::set_num_threads(1);
     let net = FlowNet::load(&p).unwrap();
     let Some((e, z)) = heldout_epe(&net) else {
         return;
     };
-    eprintln!("held-out Kodak synthetic EPE {e:.3} px vs zero flow {z:.3} px (ratio {:.3})", e / z);
+    eprintln!(
+        "held-out Kodak synthetic EPE {e:.3} px vs zero flow {z:.3} px (ratio {:.3})",
+        e / z
+    );
     assert!(e.is_finite() && e <= 0.5 * z, "EPE {e} vs zero {z}");
-}
-
-#[test]
-#[ignore]
-fn scratch_flow_learnability() {
-    tch::set_num_threads(1);
-    let d = std::env::var("SCR_DISP").map(|v| v.parse().unwrap()).unwrap_or(2.0f32);
-    let crop: usize = std::env::var("SCR_CROP").map(|v| v.parse().unwrap()).unwrap_or(32);
-    let lr: f64 = std::env::var("SCR_LR").map(|v| v.parse().unwrap()).unwrap_or(1e-3);
-    let kodak = common::shared().unwrap().join("data/kodak");
-    let stills: Vec<_> = (1..=4).map(|i| semcom_core::Image::load(kodak.join(format!("kodim{i:02}.png"))).unwrap()).collect();
-    let steps: usize = std::env::var("SCR_STEPS").map(|v| v.parse().unwrap()).unwrap_or(300);
-    let cw: usize = std::env::var("SCR_CW").map(|v| v.parse().unwrap()).unwrap_or(crop);
-    let bs: usize = std::env::var("SCR_B").map(|v| v.parse().unwrap()).unwrap_or(8);
-    let cfg = TrainConfig { steps, batch: bs, crop: (cw, crop), lr, max_disp: d, photometric: 0.0, ..TrainConfig::default() };
-    let net = FlowNet::new(FlowNetConfig::default(), &mut rng_for(1, 7)).unwrap();
-    let mut t = FlowTrainer::new(net, vec![], stills, &cfg).unwrap();
-    train(&mut t, false).unwrap();
-    let l = &t.losses;
-    for c in l.chunks(l.len() / 15) { eprint!("{:.3} ", c.iter().sum::<f64>() / c.len() as f64); }
-    eprintln!();
-}
-
-#[test]
-#[ignore]
-fn scratch_overfit_one_batch() {
-    use tch::nn::OptimizerConfig;
-    tch::set_num_threads(1);
-    let kodak = common::shared().unwrap().join("data/kodak");
-    let stills: Vec<_> = (1..=4).map(|i| semcom_core::Image::load(kodak.join(format!("kodim{i:02}.png"))).unwrap()).collect();
-    let mut rng = rng_for(3, 0);
-    let (mut xa, mut xb, mut gt) = (vec![], vec![], vec![]);
-    for _ in 0..8 {
-        let (a, b, f) = semcom_zoo::flow_train::sample_synthetic(&stills, (32, 32), 2.0, &mut rng).unwrap();
-        xa.push(a); xb.push(b); gt.push(f);
-    }
-    let (a, b, g) = (Tensor::cat(&xa, 0), Tensor::cat(&xb, 0), Tensor::cat(&gt, 0));
-    eprintln!("gt mean |f| {:.3}, a-b mean abs {:.3}", g.abs().mean(Kind::Float).double_value(&[]), (&a - &b).abs().mean(Kind::Float).double_value(&[]));
-    let net = FlowNet::new(FlowNetConfig::default(), &mut rng_for(1, 7)).unwrap();
-    let mut opt = tch::nn::Adam::default().build(net.var_store(), 1e-3).unwrap();
-    for i in 0..300 {
-        let (flows, _) = net.pyramid_flows(&a, &b);
-        let loss = semcom_zoo::flow_train::supervised_loss(&flows, &g);
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-        if i % 30 == 0 { eprint!("{:.3} ", loss.double_value(&[])); }
-    }
-    eprintln!();
 }

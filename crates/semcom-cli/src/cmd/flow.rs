@@ -100,7 +100,11 @@ struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     threads: i32,
     /// Output weights file (copy it to weights/flow/ to ship it).
-    #[arg(short = 'o', long, default_value = "runs/flow/spynet_small.safetensors")]
+    #[arg(
+        short = 'o',
+        long,
+        default_value = "runs/flow/spynet_small.safetensors"
+    )]
     out: PathBuf,
     /// Replace an existing output file.
     #[arg(long)]

@@ -40,7 +40,10 @@ pub fn run(args: &Args, g: &Global) -> anyhow::Result<()> {
         .with_context(|| format!("reading {}", args.config.display()))?;
     let device = semcom_nn::device(&args.device)?;
     if args.export_only {
-        anyhow::ensure!(!args.resume, "--export-only and --resume exclude each other");
+        anyhow::ensure!(
+            !args.resume,
+            "--export-only and --resume exclude each other"
+        );
         let step = semcom_nn::config::export_checkpoint(&cfg, &systems(), device, args.overwrite)?;
         if g.json {
             println!(

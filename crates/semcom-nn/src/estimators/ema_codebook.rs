@@ -48,7 +48,9 @@ impl EmaCodebook {
 
     /// Index of the nearest code (squared Euclidean distance) of each row of `z` (N×D).
     pub fn nearest(&self, z: &Tensor) -> Tensor {
-        let d = z.square().sum_dim_intlist([1i64].as_slice(), true, Kind::Float)
+        let d = z
+            .square()
+            .sum_dim_intlist([1i64].as_slice(), true, Kind::Float)
             - z.matmul(&self.embed.tr()) * 2.0
             + self
                 .embed
@@ -76,10 +78,7 @@ impl EmaCodebook {
             let n = a.sum_dim_intlist([0i64].as_slice(), false, Kind::Float);
             let s = a.tr().matmul(&z.detach().to_kind(Kind::Float));
             let g = self.decay;
-            let _ = self
-                .cluster_size
-                .g_mul_scalar_(g)
-                .g_add_(&(n * (1.0 - g)));
+            let _ = self.cluster_size.g_mul_scalar_(g).g_add_(&(n * (1.0 - g)));
             let _ = self.embed_sum.g_mul_scalar_(g).g_add_(&(s * (1.0 - g)));
             let total = self.cluster_size.sum(Kind::Float);
             let smoothed =

@@ -43,8 +43,10 @@ pub(super) fn save(
     add_tensors(&mut f, "model.", vars)?;
     for (o, opt) in optims {
         add_tensors(&mut f, &format!("optim.{}.", o.name()), &opt.state())?;
-        f.metadata
-            .insert(format!("optim_t.{}", o.name()), opt.steps_done().to_string());
+        f.metadata.insert(
+            format!("optim_t.{}", o.name()),
+            opt.steps_done().to_string(),
+        );
     }
     let m = &mut f.metadata;
     m.insert("format".into(), CKPT_FORMAT.into());
@@ -124,7 +126,10 @@ pub(super) fn restore_optimizers(
         let (prefix, tkey) = if c.v1 {
             ("optim.".to_string(), "optim_t".to_string())
         } else {
-            (format!("optim.{}.", o.name()), format!("optim_t.{}", o.name()))
+            (
+                format!("optim.{}.", o.name()),
+                format!("optim_t.{}", o.name()),
+            )
         };
         let t: i64 = c
             .file

@@ -23,8 +23,8 @@ pub mod eval;
 pub mod stage;
 
 pub use eval::{
-    evaluate, evaluate_snrs, psnr_of_mse, psnr_per_image, summarize, ChannelAutoencoder,
-    EvalPoint, Loss,
+    evaluate, evaluate_snrs, psnr_of_mse, psnr_per_image, summarize, ChannelAutoencoder, EvalPoint,
+    Loss,
 };
 pub use stage::{Stage, StageOptimizer, ALL};
 
@@ -353,9 +353,10 @@ pub fn train<M: Model + ?Sized>(
     let mut elapsed0 = 0.0;
     let mut resumed = None;
     if opts.resume {
-        let p = opts.checkpoint.as_deref().ok_or_else(|| {
-            NnError::Config("resume needs a checkpoint path".into())
-        })?;
+        let p = opts
+            .checkpoint
+            .as_deref()
+            .ok_or_else(|| NnError::Config("resume needs a checkpoint path".into()))?;
         if !p.exists() {
             return Err(NnError::ckpt(p, "does not exist (nothing to resume)"));
         }
@@ -454,7 +455,9 @@ pub fn train<M: Model + ?Sized>(
         step += 1;
         pb.set_position(step);
         let elapsed = elapsed0 + t0.elapsed().as_secs_f64();
-        let timed_out = opts.max_seconds.is_some_and(|m| t0.elapsed().as_secs_f64() >= m);
+        let timed_out = opts
+            .max_seconds
+            .is_some_and(|m| t0.elapsed().as_secs_f64() >= m);
         let stop = step == end || timed_out;
         if (opts.eval_every > 0 && step.is_multiple_of(opts.eval_every)) || stop {
             let m = means.take();
