@@ -56,9 +56,8 @@ pub struct Sequence {
     pub frames: Vec<Image>,
 }
 
-/// Loads every `*.png` / `*.jpg` / `*.webp` of a folder (sorted by name) as one sequence; at
-/// most `max_frames` frames, with side at most `max_side`.
-pub fn load_sequence(dir: &Path, max_frames: usize) -> Result<Sequence> {
+/// The PNG/JPEG/WebP files directly in `dir`, sorted by name.
+fn image_files(dir: &Path) -> Result<Vec<PathBuf>> {
     let rd = std::fs::read_dir(dir).map_err(|source| ZooError::Io {
         path: dir.display().to_string(),
         source,
@@ -73,6 +72,13 @@ pub fn load_sequence(dir: &Path, max_frames: usize) -> Result<Sequence> {
         })
         .collect();
     files.sort();
+    Ok(files)
+}
+
+/// Loads every `*.png` / `*.jpg` / `*.webp` of a folder (sorted by name) as one sequence; at
+/// most `max_frames` frames, with side at most `max_side`.
+pub fn load_sequence(dir: &Path, max_frames: usize) -> Result<Sequence> {
+    let mut files = image_files(dir)?;
     files.truncate(max_frames);
     let frames = files
         .iter()
@@ -276,26 +282,8 @@ pub fn supervised_loss(flows: &[Tensor], gt: &Tensor) -> Tensor {
 /// Loads every image of a folder (sorted by name, PNG/JPEG/WebP), keeping `limit` evenly
 /// spaced files when given: still sources for [`sample_synthetic`].
 pub fn load_stills(dir: &Path, limit: Option<usize>) -> Result<Vec<Image>> {
-    let rd = std::fs::read_dir(dir).map_err(|source| ZooError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let mut files: Vec<_> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("png" | "jpg" | "jpeg" | "webp")
-            )
-        })
-        .collect();
-    files.sort();
-    let n = files.len();
-    let keep: Vec<usize> = match limit {
-        Some(l) if l < n => (0..l).map(|i| i * n / l).collect(),
-        _ => (0..n).collect(),
-    };
-    let stills = keep
+    let files = image_files(dir)?;
+    let stills = semcom_nn::data::evenly_spaced(files.len(), limit)
         .into_iter()
         .map(|i| Ok(Image::load(&files[i])?.to_rgb()))
         .collect::<Result<Vec<_>>>()?;

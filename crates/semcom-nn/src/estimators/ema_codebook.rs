@@ -88,3 +88,39 @@ impl EmaCodebook {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_move_to_the_cluster_means_and_quantisation_is_straight_through() {
+        tch::manual_seed(5);
+        let vs = nn::VarStore::new(tch::Device::Cpu);
+        let mut cb = EmaCodebook::new(&vs.root(), 2, 2, 0.8);
+        let c = Tensor::from_slice(&[3.0f32, 3.0, -3.0, -1.0]).view([2, 2]);
+        for _ in 0..60 {
+            let z =
+                c.repeat([32, 1]) + Tensor::randn([64, 2], (Kind::Float, tch::Device::Cpu)) * 0.1;
+            let idx = cb.nearest(&z);
+            cb.update(&z, &idx);
+        }
+        // Each cluster has its own code, at the cluster mean.
+        let d = cb.codes().unsqueeze(1) - c.unsqueeze(0);
+        let dist = d
+            .square()
+            .sum_dim_intlist([2i64].as_slice(), false, Kind::Float);
+        let best = dist.min_dim(0, false).0;
+        assert!(best.max().double_value(&[]) < 0.05, "{}", cb.codes());
+        let z = c.shallow_clone().set_requires_grad(true);
+        let (q, idx, commit) = cb.quantize(&z);
+        assert_ne!(idx.int64_value(&[0]), idx.int64_value(&[1]));
+        assert!(commit.double_value(&[]) < 0.05);
+        q.sum(Kind::Float).backward();
+        assert_eq!(
+            Vec::<f32>::try_from(z.grad().flatten(0, -1)).unwrap(),
+            vec![1.0; 4]
+        );
+        assert!(vs.trainable_variables().is_empty());
+    }
+}

@@ -50,3 +50,31 @@ impl Baseline {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn baseline_starts_at_the_first_mean_then_averages() {
+        let vs = nn::VarStore::new(tch::Device::Cpu);
+        let mut b = Baseline::new(&vs.root(), 0.5);
+        b.update(&Tensor::from_slice(&[1.0f32, 3.0]));
+        assert_eq!(b.value(), 2.0);
+        b.update(&Tensor::from_slice(&[6.0f32]));
+        assert_eq!(b.value(), 4.0);
+        assert!(vs.trainable_variables().is_empty());
+    }
+
+    #[test]
+    fn the_loss_gradient_is_the_score_function_estimate() {
+        // d/dθ of −mean((r − b) log π) for log π = θ (one action each) is −(r − b)/n.
+        let theta = Tensor::from_slice(&[0.0f32, 0.0]).set_requires_grad(true);
+        let r = Tensor::from_slice(&[1.0f32, 0.0]);
+        reinforce_loss(&theta, &r, 0.25).backward();
+        assert_eq!(
+            Vec::<f32>::try_from(theta.grad()).unwrap(),
+            vec![-0.375, 0.125]
+        );
+    }
+}
