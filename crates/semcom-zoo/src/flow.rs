@@ -2,8 +2,9 @@
 //! `shared/models/spynet/README.md` ("Algorithm"): ImageNet normalisation, a 2×2 average-pool
 //! pyramid, per-level residual networks of five 7×7 convolutions (8→…→2), align-corners ×2
 //! bilinear up-sampling of the flow, and backward bilinear warping with border clamping
-//! (`grid_sample(bilinear, border, align_corners=True)`). No published weights are used: the
-//! project trains its own with the unsupervised loss in [`crate::flow_train`].
+//! (`grid_sample(bilinear, border, align_corners=True)`), plus an optional local cost volume
+//! input ([`cost_volume`]). No published weights are used: the project trains its own
+//! ([`crate::flow_train`]).
 
 use crate::error::{guard, Result, ZooError};
 use crate::weights::Weights;
