@@ -208,13 +208,15 @@ pub type Progress<'a> = &'a mut dyn FnMut(usize, f64);
 
 /// Draws one synthetic pair with known flow from the still images: a random region of
 /// `crop + 2·margin` is warped by a [`synthetic_flow`] of largest displacement
-/// `U(0.25, 1)·max_disp`, and the centre `crop` of both frames and of the flow is kept, so
+/// `U(min_frac, 1)·max_disp` (`min_frac` = [`MIN_DISP_FRAC`] unless given), and the centre
+/// `crop` of both frames and of the flow is kept, so
 /// `I1(x) = I2(x + flow(x))` holds without border clamping. Returns normalised
 /// `(I1, I2)` (`1×3×H×W`) and the flow (`1×2×H×W`).
 pub fn sample_synthetic(
     stills: &[Image],
     crop: (usize, usize),
     max_disp: f32,
+    min_frac: Option<f32>,
     rng: &mut SemRng,
 ) -> Result<(Tensor, Tensor, Tensor)> {
     let (cw, ch) = crop;
@@ -233,7 +235,8 @@ pub fn sample_synthetic(
     let x0 = rng.random_range(0..=s.width() - bw);
     let y0 = rng.random_range(0..=s.height() - bh);
     let big = crate::layers::image_tensor(&s.crop(x0, y0, bw, bh)?.to_rgb());
-    let d = max_disp * rng.random_range(0.25f32..1.0);
+    let lo = min_frac.unwrap_or(MIN_DISP_FRAC).clamp(0.0, 0.99);
+    let d = max_disp * rng.random_range(lo..1.0);
     let flow = synthetic_flow(bw, bh, d, rng).unsqueeze(0);
     let warped = tch::no_grad(|| warp(&big, &flow));
     let centre = |t: &Tensor| {
@@ -247,6 +250,9 @@ pub fn sample_synthetic(
         centre(&flow),
     ))
 }
+
+/// Default lower end of the synthetic displacement scale (as a fraction of `max_disp`).
+pub const MIN_DISP_FRAC: f32 = 0.25;
 
 /// Multi-scale supervised loss: Σ_k 2^{−(N−k)} mean ‖flow_k − gt_k‖ (a Charbonnier-smoothed
 /// end-point error, ε = 0.01 px), where gt_k is the ground truth average-pooled to level k's
@@ -307,8 +313,30 @@ pub struct FlowTrainer {
     seqs: Vec<Sequence>,
     stills: Vec<Image>,
     cfg: TrainConfig,
+    base: TrainConfig,
+    min_frac: Option<f32>,
     /// Weighted total loss of every step done by this trainer.
     pub losses: Vec<f64>,
+}
+
+/// Per-stage settings of the flow system (a stage's `model` table), each defaulting to the
+/// `[model]` value: e.g. a fine-tuning stage on larger crops that also sees near-zero motion.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlowStageSettings {
+    /// Crop `[width, height]`.
+    #[serde(default)]
+    pub crop: Option<[usize; 2]>,
+    /// Pairs per step.
+    #[serde(default)]
+    pub batch: Option<usize>,
+    /// Largest synthetic displacement (px).
+    #[serde(default)]
+    pub max_disp: Option<f32>,
+    /// Lower end of the synthetic displacement scale as a fraction of `max_disp` (default
+    /// [`MIN_DISP_FRAC`]; 0 includes pairs without motion).
+    #[serde(default)]
+    pub min_disp_frac: Option<f32>,
 }
 
 impl FlowTrainer {
@@ -331,6 +359,8 @@ impl FlowTrainer {
             seqs,
             stills,
             cfg: cfg.clone(),
+            base: cfg.clone(),
+            min_frac: None,
             losses: Vec::new(),
         })
     }
@@ -341,7 +371,8 @@ impl FlowTrainer {
         if !self.stills.is_empty() {
             let (mut xa, mut xb, mut gt) = (Vec::new(), Vec::new(), Vec::new());
             for _ in 0..cfg.batch {
-                let (a, b, f) = sample_synthetic(&self.stills, cfg.crop, cfg.max_disp, rng)?;
+                let (a, b, f) =
+                    sample_synthetic(&self.stills, cfg.crop, cfg.max_disp, self.min_frac, rng)?;
                 xa.push(a);
                 xb.push(b);
                 gt.push(f);
@@ -376,6 +407,27 @@ impl FlowTrainer {
 impl Model for FlowTrainer {
     fn var_store(&self) -> &tch::nn::VarStore {
         self.net.var_store()
+    }
+    fn begin_stage(&mut self, stage: &Stage) -> semcom_nn::Result<()> {
+        let s: FlowStageSettings =
+            parse_table(&format!("stage '{}' model", stage.name), &stage.model)?;
+        let mut cfg = self.base.clone();
+        if let Some([w, h]) = s.crop {
+            cfg.crop = (w, h);
+        }
+        cfg.batch = s.batch.unwrap_or(cfg.batch);
+        cfg.max_disp = s.max_disp.unwrap_or(cfg.max_disp);
+        cfg.validate()
+            .map_err(|e| NnError::Config(format!("stage '{}': {e}", stage.name)))?;
+        if s.min_disp_frac.is_some_and(|f| !(0.0..1.0).contains(&f)) {
+            return Err(NnError::Config(format!(
+                "stage '{}': min_disp_frac must be in [0, 1)",
+                stage.name
+            )));
+        }
+        self.cfg = cfg;
+        self.min_frac = s.min_disp_frac;
+        Ok(())
     }
     fn step(&mut self, ctx: &mut StepCtx) -> semcom_nn::Result<Terms> {
         let t = self
@@ -564,7 +616,9 @@ impl System for FlowSystem {
                 net,
                 seqs,
                 stills,
-                cfg,
+                cfg: cfg.clone(),
+                base: cfg,
+                min_frac: None,
                 losses: Vec::new(),
             }))
         }
