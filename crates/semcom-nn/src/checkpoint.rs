@@ -24,8 +24,16 @@ pub fn add_tensors(file: &mut StFile, prefix: &str, vars: &[(String, Tensor)]) -
     Ok(())
 }
 
+/// Whether little-endian f32 bytes hold only finite values.
+pub fn all_finite_f32(bytes: &[u8]) -> bool {
+    bytes
+        .chunks_exact(4)
+        .all(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]).is_finite())
+}
+
 /// Copies the tensors `<prefix><name>` of `file` into `targets` after checking that every
-/// target is present with the same shape and that the file holds no other `<prefix>` tensor.
+/// target is present with the same shape and only finite values, and that the file holds no
+/// other `<prefix>` tensor.
 pub fn copy_validated(
     file: &StFile,
     prefix: &str,
@@ -43,6 +51,9 @@ pub fn copy_validated(
             )),
             Some(r) if r.dtype != "F32" => {
                 problems.push(format!("'{name}' has dtype {}, expected F32", r.dtype))
+            }
+            Some(r) if !all_finite_f32(&r.data) => {
+                problems.push(format!("'{name}' has non-finite values (NaN or ±inf)"))
             }
             Some(_) => {}
         }
@@ -76,7 +87,8 @@ pub fn copy_validated(
     })
 }
 
-/// Saves the variables of `vs` (no prefix) with string metadata, atomically.
+/// Saves the variables of `vs` (no prefix) with string metadata, atomically; refuses
+/// non-finite values.
 pub fn save_weights(
     vs: &nn::VarStore,
     path: &Path,
@@ -87,6 +99,16 @@ pub fn save_weights(
         ..Default::default()
     };
     add_tensors(&mut f, "", &sorted_vars(vs))?;
+    if let Some((name, _)) = f
+        .tensors
+        .iter()
+        .find(|(_, r)| r.dtype == "F32" && !all_finite_f32(&r.data))
+    {
+        return Err(NnError::ckpt(
+            path,
+            format!("not written: '{name}' has non-finite values"),
+        ));
+    }
     st::write(path, &f)
 }
 

@@ -1,12 +1,16 @@
 //! The TOML training configuration behind `semcom train CONFIG.toml` (see `docs/neural.md`).
 //! Relative paths are relative to the working directory (run from the repository root).
+//!
+//! The engine owns `name`, `seed`, `threads`, `output` and `stages`; `[model]` (with its
+//! `kind`), `[data]` and `[channel]` belong to the system named by `model.kind`, which parses
+//! them ([`System`]); every table rejects unknown keys with one line naming the key.
 
 use crate::channel::ChannelSpec;
-use crate::data::{Augment, ImageSet};
-use crate::deepjscc::{DeepJscc, DeepJsccConfig};
 use crate::error::{NnError, Result};
-use crate::train::{self, Stage, TrainOptions, TrainReport};
+use crate::train::{self, Model, Stage, TrainOptions, TrainReport};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 fn d_batch() -> usize {
@@ -19,15 +23,26 @@ fn d_true() -> bool {
     true
 }
 
-/// Which model to train.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
-pub enum ModelConfig {
-    /// Deep JSCC (Bourtsoulatze et al. 2019).
-    Deepjscc(DeepJsccConfig),
+/// Largest `threads` accepted.
+pub const MAX_THREADS: i32 = 256;
+
+/// Deserialises an opaque table (a system's `[model]`, `[data]`, a stage's `model`) into `T`;
+/// the error is one line naming `section` and the offending key.
+pub fn parse_table<T: DeserializeOwned>(section: &str, table: &toml::Table) -> Result<T> {
+    let v = toml::Value::Table(table.clone());
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        let msg = e.into_inner().to_string();
+        let msg = msg.lines().next().unwrap_or("").trim().to_string();
+        if path == "." || path.is_empty() {
+            NnError::Config(format!("{section}: {msg}"))
+        } else {
+            NnError::Config(format!("{section}.{path}: {msg}"))
+        }
+    })
 }
 
-/// Training and validation data.
+/// Image data of an image system (deep JSCC's `[data]`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
@@ -84,16 +99,69 @@ pub struct TrainConfig {
     /// LibTorch intra-op threads.
     #[serde(default = "d_threads")]
     pub threads: i32,
-    /// Model.
-    pub model: ModelConfig,
-    /// Data.
-    pub data: DataConfig,
-    /// Training channel.
-    pub channel: ChannelSpec,
+    /// The system's model section: `kind` plus keys the system parses.
+    pub model: toml::Table,
+    /// The system's data section (parsed by the system).
+    #[serde(default)]
+    pub data: toml::Table,
+    /// Training channel (for systems that train through one).
+    #[serde(default)]
+    pub channel: Option<ChannelSpec>,
     /// Output.
     pub output: OutputConfig,
     /// Stages, run in order.
     pub stages: Vec<Stage>,
+}
+
+/// What a system hands the engine: a [`Model`] that can also export its weights.
+pub trait Trainable: Model {
+    /// Writes the trained weights atomically with `meta` (run metadata).
+    fn export(&self, path: &Path, meta: BTreeMap<String, String>) -> Result<()>;
+    /// Metadata about the data and setup stored with the export (e.g. `train_images`).
+    fn describe(&self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+}
+
+/// What a system is built from.
+pub struct BuildCtx<'a> {
+    /// `[model]` without `kind`.
+    pub model: &'a toml::Table,
+    /// `[data]`.
+    pub data: &'a toml::Table,
+    /// `[channel]`.
+    pub channel: Option<&'a ChannelSpec>,
+    /// Device.
+    pub device: tch::Device,
+    /// Master seed (initialisation).
+    pub seed: u64,
+    /// Load the training data (false when only exporting a checkpoint).
+    pub with_data: bool,
+}
+
+/// A trainable system, named by `[model] kind`.
+pub trait System: Sync {
+    /// The `kind` it answers to.
+    fn kind(&self) -> &'static str;
+    /// Parses its sections (rejecting unknown keys), validates them against its geometry and
+    /// memory before allocating, and builds the model with its data.
+    fn build(&self, ctx: &BuildCtx) -> Result<Box<dyn Trainable>>;
+}
+
+/// The systems of this crate (deep JSCC).
+pub fn builtin_systems() -> Vec<&'static dyn System> {
+    vec![&crate::deepjscc_train::DeepJsccSystem]
+}
+
+/// How `run` treats existing files.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RunFlags {
+    /// Continue from the run's checkpoint (which must exist).
+    pub resume: bool,
+    /// Replace an existing checkpoint, log and export.
+    pub overwrite: bool,
+    /// Show a progress bar.
+    pub progress: bool,
 }
 
 impl TrainConfig {
@@ -105,83 +173,159 @@ impl TrainConfig {
     pub fn checkpoint_path(&self) -> PathBuf {
         self.output.dir.join("checkpoint.safetensors")
     }
+    /// Log path of the run.
+    pub fn log_path(&self) -> PathBuf {
+        self.output.dir.join("log.csv")
+    }
+    /// The `[model] kind`.
+    pub fn kind(&self) -> Result<&str> {
+        self.model
+            .get("kind")
+            .and_then(|k| k.as_str())
+            .ok_or_else(|| {
+                NnError::Config("model: missing `kind` (e.g. kind = \"deepjscc\")".into())
+            })
+    }
+
+    /// Checks the engine's parts: threads, stages, output intervals.
+    pub fn validate(&self) -> Result<()> {
+        if !(1..=MAX_THREADS).contains(&self.threads) {
+            return Err(NnError::Config(format!(
+                "threads = {} not in 1..={MAX_THREADS}",
+                self.threads
+            )));
+        }
+        if self.stages.is_empty() || self.stages.iter().all(|s| s.steps == 0) {
+            return Err(NnError::Config("no stage with steps".into()));
+        }
+        for s in &self.stages {
+            s.validate()?;
+        }
+        if let Some(c) = &self.channel {
+            c.validate()?;
+        }
+        if let Some(s) = self.output.checkpoint_every_secs {
+            if !s.is_finite() || s < 0.0 {
+                return Err(NnError::Config(format!(
+                    "output.checkpoint_every_secs = {s} is not a finite number ≥ 0"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn build(
+        &self,
+        systems: &[&dyn System],
+        device: tch::Device,
+        with_data: bool,
+    ) -> Result<Box<dyn Trainable>> {
+        self.validate()?;
+        let kind = self.kind()?;
+        let sys = systems.iter().find(|s| s.kind() == kind).ok_or_else(|| {
+            let known: Vec<&str> = systems.iter().map(|s| s.kind()).collect();
+            NnError::Config(format!(
+                "model.kind: unknown system '{kind}' (known: {})",
+                known.join(", ")
+            ))
+        })?;
+        let mut model = self.model.clone();
+        model.remove("kind");
+        sys.build(&BuildCtx {
+            model: &model,
+            data: &self.data,
+            channel: self.channel.as_ref(),
+            device,
+            seed: self.seed,
+            with_data,
+        })
+    }
 }
 
-/// Runs a training configuration on `device`; resumes from the run's checkpoint when `resume`.
-/// Writes the export weights at the end.
+fn refuse_existing(path: &Path, what: &str, hint: &str) -> Result<()> {
+    if path.exists() {
+        return Err(NnError::Config(format!(
+            "{what} {} exists: {hint}",
+            path.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs a training configuration on `device` with the `systems` it may name. Never destroys
+/// work: an existing checkpoint needs `resume` (continue) or `overwrite` (start over); `resume`
+/// without a checkpoint is an error; an existing export needs `overwrite`. Writes the export
+/// weights at the end.
 pub fn run(
     cfg: &TrainConfig,
+    systems: &[&dyn System],
     device: tch::Device,
-    resume: bool,
-    progress: bool,
+    flags: RunFlags,
 ) -> Result<TrainReport> {
-    if cfg.threads < 1 {
-        return Err(NnError::Config("threads must be ≥ 1".into()));
+    let ck = cfg.checkpoint_path();
+    if flags.resume && !ck.exists() {
+        return Err(NnError::Config(format!(
+            "--resume: no checkpoint at {} (run without --resume to start)",
+            ck.display()
+        )));
     }
-    tch::set_num_threads(cfg.threads);
-    let data = ImageSet::load_folder(&cfg.data.train, cfg.data.train_limit)?;
-    let val = match &cfg.data.val {
-        Some(v) => Some(ImageSet::load_folder(v, cfg.data.val_limit)?),
-        None => None,
-    };
+    if !flags.resume && !flags.overwrite {
+        refuse_existing(
+            &ck,
+            "checkpoint",
+            "pass --resume to continue it or --overwrite to start over",
+        )?;
+    }
+    if let (Some(e), false) = (&cfg.output.export, flags.overwrite) {
+        refuse_existing(e, "export", "pass --overwrite to replace it")?;
+    }
+    tch::set_num_threads(cfg.threads.clamp(1, MAX_THREADS));
+    let mut model = cfg.build(systems, device, true)?;
+    if flags.overwrite && !flags.resume {
+        for p in [&ck, &cfg.log_path()] {
+            if p.exists() {
+                std::fs::remove_file(p).map_err(|e| NnError::io(p, e))?;
+            }
+        }
+    }
     let opts = TrainOptions {
         seed: cfg.seed,
-        batch: cfg.data.batch,
-        augment: Augment {
-            crop: cfg.data.crop.map(|[h, w]| (h, w)),
-            flip: cfg.data.flip,
-        },
-        channel: cfg.channel.clone(),
-        checkpoint: Some(cfg.checkpoint_path()),
+        checkpoint: Some(ck),
         checkpoint_every_steps: cfg.output.checkpoint_every_steps,
         checkpoint_every_secs: Some(cfg.output.checkpoint_every_secs.unwrap_or(300.0)),
-        resume,
-        log_csv: Some(cfg.output.dir.join("log.csv")),
+        resume: flags.resume,
+        log_csv: Some(cfg.log_path()),
         eval_every: cfg.output.eval_every.unwrap_or(1000),
         stop_at: None,
-        progress,
+        max_seconds: None,
+        progress: flags.progress,
         verbose: true,
     };
-    let ModelConfig::Deepjscc(mc) = &cfg.model;
-    tch::manual_seed(cfg.seed as i64);
-    let model = DeepJscc::new(mc, device)?;
-    let report = train::train(&model, &cfg.stages, &data, val.as_ref(), &opts)?;
+    let report = train::train(&mut *model, &cfg.stages, &opts)?;
     if let Some(p) = &cfg.output.export {
         export(
             cfg,
-            &model,
+            &*model,
+            p,
             report.step,
             report.elapsed_s,
             report.val_psnr,
-            data.len(),
         )?;
-        let _ = p;
     }
     Ok(report)
 }
 
 fn export(
     cfg: &TrainConfig,
-    model: &DeepJscc,
+    model: &dyn Trainable,
+    path: &Path,
     steps: u64,
     wall_s: f64,
     val_psnr: Option<f64>,
-    images: usize,
 ) -> Result<()> {
-    let Some(p) = &cfg.output.export else {
-        return Err(NnError::Config(
-            "no output.export path in the config".into(),
-        ));
-    };
-    let meta = train::run_metadata(&[
+    let mut meta = train::run_metadata(&[
         ("run", cfg.name.clone()),
-        (
-            "train_channel",
-            serde_json::to_string(&cfg.channel).unwrap_or_default(),
-        ),
         ("train_steps", steps.to_string()),
-        ("train_images", images.to_string()),
-        ("batch", cfg.data.batch.to_string()),
         ("seed", cfg.seed.to_string()),
         ("wall_time_s", format!("{wall_s:.0}")),
         (
@@ -189,33 +333,37 @@ fn export(
             val_psnr.map_or(String::new(), |v| format!("{v:.3}")),
         ),
     ]);
-    model.save(p, meta)
+    meta.extend(model.describe());
+    model.export(path, meta)
 }
 
 /// Writes the export weights from the run's last checkpoint (e.g. after stopping a run early):
-/// the steps and wall time recorded are those of the checkpoint. Returns the step.
-pub fn export_checkpoint(cfg: &TrainConfig, device: tch::Device) -> Result<u64> {
-    let ModelConfig::Deepjscc(mc) = &cfg.model;
-    let model = DeepJscc::new(mc, device)?;
+/// the steps and wall time recorded are those of the checkpoint. A checkpoint with non-finite
+/// values is refused; an existing export needs `overwrite`. Returns the step.
+pub fn export_checkpoint(
+    cfg: &TrainConfig,
+    systems: &[&dyn System],
+    device: tch::Device,
+    overwrite: bool,
+) -> Result<u64> {
+    let Some(p) = &cfg.output.export else {
+        return Err(NnError::Config(
+            "no output.export path in the config".into(),
+        ));
+    };
+    if !overwrite {
+        refuse_existing(p, "export", "pass --overwrite to replace it")?;
+    }
+    let model = cfg.build(systems, device, false)?;
     let ck = cfg.checkpoint_path();
-    let f = crate::st::read(&ck)?;
-    crate::checkpoint::copy_validated(
-        &f,
-        "model.",
-        &crate::checkpoint::sorted_vars(&model.vs),
-        &ck,
-    )?;
+    let meta = train::load_checkpoint_model(&ck, model.var_store())?;
     let num = |k: &str| {
-        f.metadata
-            .get(k)
+        meta.get(k)
             .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
             .unwrap_or(0.0)
     };
     let step = num("step") as u64;
-    let images = crate::data::list_images(&cfg.data.train)
-        .map(|v| v.len())
-        .unwrap_or(0);
-    let images = cfg.data.train_limit.map_or(images, |l| l.min(images));
-    export(cfg, &model, step, num("elapsed_s"), None, images)?;
+    export(cfg, &*model, p, step, num("elapsed_s"), None)?;
     Ok(step)
 }

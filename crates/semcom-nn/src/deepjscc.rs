@@ -21,6 +21,10 @@ use tch::{Device, Tensor};
 
 /// Down-sampling factor of the encoder (two stride-2 layers).
 pub const DOWNSAMPLING: i64 = 4;
+/// Largest latent or hidden width accepted (c = 1024 is k/n ≈ 10.7).
+pub const MAX_CHANNELS: i64 = 1024;
+/// Largest kernel size accepted.
+pub const MAX_KERNEL: i64 = 15;
 
 fn d_widths() -> Vec<i64> {
     vec![16, 32, 32, 32]
@@ -66,11 +70,15 @@ impl DeepJsccConfig {
     pub fn k_over_n(&self) -> f64 {
         self.c as f64 / (6 * DOWNSAMPLING * DOWNSAMPLING) as f64
     }
-    fn validate(&self) -> Result<()> {
-        if self.c < 1
+    /// Checks the architecture: c in 1..=[`MAX_CHANNELS`], four widths in that range, an odd
+    /// kernel in 1..=[`MAX_KERNEL`] (bounds keep a corrupt or absurd config from allocating
+    /// gigabytes before anything is checked).
+    pub fn validate(&self) -> Result<()> {
+        let ch = 1..=MAX_CHANNELS;
+        if !ch.contains(&self.c)
             || self.widths.len() != 4
-            || self.widths.iter().any(|&w| w < 1)
-            || self.kernel < 1
+            || self.widths.iter().any(|w| !ch.contains(w))
+            || !(1..=MAX_KERNEL).contains(&self.kernel)
             || self.kernel % 2 == 0
         {
             return Err(NnError::Config(format!(
@@ -205,7 +213,7 @@ impl DeepJscc {
     }
 }
 
-impl crate::train::TrainModel for DeepJscc {
+impl crate::train::ChannelAutoencoder for DeepJscc {
     fn var_store(&self) -> &nn::VarStore {
         &self.vs
     }

@@ -38,6 +38,9 @@ pub enum NnError {
     /// A bad configuration value.
     #[error("config: {0}")]
     Config(String),
+    /// A device that does not exist or is not available (e.g. CUDA on a CPU-only LibTorch).
+    #[error("{0}")]
+    Device(String),
     /// Invalid input (wrong shape, NaN, ...).
     #[error("invalid input: {0}")]
     Invalid(String),

@@ -122,6 +122,15 @@ pub enum Schedule {
         #[serde(default)]
         warmup: u64,
     },
+    /// Linear warm-up over `warmup` steps, then linear decay to `final_lr` at the stage's end
+    /// (the GAN schedule of pix2pix / CycleGAN).
+    Linear {
+        /// Final learning rate.
+        final_lr: f64,
+        /// Warm-up steps.
+        #[serde(default)]
+        warmup: u64,
+    },
 }
 
 impl Schedule {
@@ -133,16 +142,43 @@ impl Schedule {
             Schedule::Multistep { milestones, gamma } => {
                 base * gamma.powi(milestones.iter().filter(|&&m| m <= t).count() as i32)
             }
-            Schedule::Cosine { min_lr, warmup } => {
-                if t < *warmup {
-                    return base * (t + 1) as f64 / *warmup as f64;
-                }
-                let span = len.saturating_sub(*warmup).max(1) as f64;
-                let p = ((t - warmup) as f64 / span).min(1.0);
-                min_lr + 0.5 * (base - min_lr) * (1.0 + (std::f64::consts::PI * p).cos())
-            }
+            Schedule::Cosine { min_lr, warmup } => match warm(base, t, *warmup, len) {
+                Ok(lr) => lr,
+                Err(p) => min_lr + 0.5 * (base - min_lr) * (1.0 + (std::f64::consts::PI * p).cos()),
+            },
+            Schedule::Linear { final_lr, warmup } => match warm(base, t, *warmup, len) {
+                Ok(lr) => lr,
+                Err(p) => base + (final_lr - base) * p,
+            },
         }
     }
+
+    /// Checks the parameters (finite, non-negative rates, positive periods and factors).
+    pub fn validate(&self) -> Result<()> {
+        let ok = match self {
+            Schedule::Constant => true,
+            Schedule::Step { every, gamma } => *every > 0 && gamma.is_finite() && *gamma > 0.0,
+            Schedule::Multistep { gamma, .. } => gamma.is_finite() && *gamma > 0.0,
+            Schedule::Cosine { min_lr: r, .. } | Schedule::Linear { final_lr: r, .. } => {
+                r.is_finite() && *r >= 0.0
+            }
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(NnError::Config(format!("bad schedule {self:?}")))
+        }
+    }
+}
+
+/// Warm-up: `Ok(lr)` during the first `warmup` steps (linear from base/warmup to base), else
+/// `Err(p)` with the progress p ∈ [0, 1] through the rest of a stage of `len` steps.
+fn warm(base: f64, t: u64, warmup: u64, len: u64) -> std::result::Result<f64, f64> {
+    if t < warmup {
+        return Ok(base * (t + 1) as f64 / warmup as f64);
+    }
+    let span = len.saturating_sub(warmup).max(1) as f64;
+    Err(((t - warmup) as f64 / span).min(1.0))
 }
 
 /// An optimiser over named parameters with checkpointable state.

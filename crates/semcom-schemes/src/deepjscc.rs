@@ -82,8 +82,7 @@ fn err(msg: impl Into<String>) -> CoreError {
 impl DeepJsccScheme {
     /// A scheme reading weights from `dir` on `device` (`cpu` or `cuda`).
     pub fn new(dir: PathBuf, device: &str) -> Result<Self> {
-        let device =
-            semcom_nn::device(device).ok_or_else(|| err(format!("unknown device '{device}'")))?;
+        let device = semcom_nn::device(device).map_err(|e| err(e.to_string()))?;
         Ok(Self {
             dir,
             device,

@@ -2,8 +2,9 @@
 //! `shared/models/spynet/README.md` ("Algorithm"): ImageNet normalisation, a 2×2 average-pool
 //! pyramid, per-level residual networks of five 7×7 convolutions (8→…→2), align-corners ×2
 //! bilinear up-sampling of the flow, and backward bilinear warping with border clamping
-//! (`grid_sample(bilinear, border, align_corners=True)`). No published weights are used: the
-//! project trains its own with the unsupervised loss in [`crate::flow_train`].
+//! (`grid_sample(bilinear, border, align_corners=True)`), plus an optional local cost volume
+//! input ([`cost_volume`]). No published weights are used: the project trains its own
+//! ([`crate::flow_train`]).
 
 use crate::error::{guard, Result, ZooError};
 use crate::weights::Weights;
@@ -29,16 +30,23 @@ pub struct FlowNetConfig {
     pub widths: [i64; 4],
     /// Kernel size (7 in the published networks).
     pub kernel: i64,
+    /// Radius r of the local cost volume fed to each level network (0 = none, as published):
+    /// for every offset (dx, dy) in [−r, r]², the negated mean squared difference between the
+    /// first frame and the warped second frame shifted by (dx, dy) — (2r+1)² extra input
+    /// channels that give the network a direct matching signal.
+    pub corr_radius: i64,
 }
 
 impl Default for FlowNetConfig {
     /// The project's small variant: one network shared by every pyramid level (so that it can be
-    /// trained on small crops with little CPU), widths 16-32-16-8, 5×5 kernels (32.5 k parameters).
+    /// trained on small crops with little CPU), widths 16-32-16-8, 5×5 kernels, a cost volume
+    /// of radius 2 (25 extra input channels).
     fn default() -> Self {
         Self {
             levels: 1,
             widths: [16, 32, 16, 8],
             kernel: 5,
+            corr_radius: 2,
         }
     }
 }
@@ -50,11 +58,13 @@ impl FlowNetConfig {
             levels: 6,
             widths: [32, 64, 32, 16],
             kernel: 7,
+            corr_radius: 0,
         }
     }
     fn channels(&self) -> [i64; 6] {
+        let side = 2 * self.corr_radius + 1;
         [
-            8,
+            8 + if self.corr_radius > 0 { side * side } else { 0 },
             self.widths[0],
             self.widths[1],
             self.widths[2],
@@ -78,6 +88,7 @@ impl FlowNet {
     pub fn new(cfg: FlowNetConfig, rng: &mut SemRng) -> Result<Self> {
         if cfg.levels == 0
             || cfg.levels > 8
+            || !(0..=4).contains(&cfg.corr_radius)
             || cfg.kernel % 2 == 0
             || cfg.widths.iter().any(|&w| w < 1)
         {
@@ -138,6 +149,16 @@ impl FlowNet {
             return Err(bad("no 'level1.conv1.weight' tensor: not a flow network"));
         }
         let k = w.dim("level1.conv1.weight", 3)?;
+        let extra = w.dim("level1.conv1.weight", 1)? - 8;
+        let corr_radius = (0..=4)
+            .find(|&r| {
+                if r == 0 {
+                    extra == 0
+                } else {
+                    (2 * r + 1) * (2 * r + 1) == extra
+                }
+            })
+            .ok_or_else(|| bad("level1.conv1.weight: input channels are not 8 + (2r+1)²"))?;
         let mut widths = [0i64; 4];
         for (i, wd) in widths.iter_mut().enumerate() {
             *wd = w.dim(&format!("level1.conv{}.weight", i + 1), 0)?;
@@ -146,6 +167,7 @@ impl FlowNet {
             levels,
             widths,
             kernel: k,
+            corr_radius,
         };
         let mut rng = semcom_core::rng::rng_for(0, 0);
         let net = Self::new(cfg, &mut rng).map_err(|e| bad(&e.to_string()))?;
@@ -232,12 +254,20 @@ impl FlowNet {
         let (a1, b1) = &pyr[0];
         let sz = a1.size();
         let zeros = Tensor::zeros([sz[0], 2, sz[2], sz[3]], (Kind::Float, a.device()));
-        let mut flows = vec![self.level_net(&Tensor::cat(&[a1, b1, &zeros], 1), 1)];
+        let r = self.cfg.corr_radius;
+        let input = |pa: &Tensor, w: &Tensor, up: &Tensor| {
+            if r > 0 {
+                Tensor::cat(&[pa, w, up, &cost_volume(pa, w, r)], 1)
+            } else {
+                Tensor::cat(&[pa, w, up], 1)
+            }
+        };
+        let mut flows = vec![self.level_net(&input(a1, b1, &zeros), 1)];
         for (k, (pa, pb)) in pyr.iter().enumerate().skip(1) {
             let (h, w) = (pa.size()[2], pa.size()[3]);
             let up = flows[k - 1].upsample_bilinear2d([h, w], true, None, None) * 2.0;
             let w = warp(pb, &up);
-            let f = self.level_net(&Tensor::cat(&[pa, &w, &up], 1), k + 1) + &up;
+            let f = self.level_net(&input(pa, &w, &up), k + 1) + &up;
             flows.push(f);
         }
         (flows, pyr)
@@ -285,6 +315,23 @@ impl FlowNet {
     }
 }
 
+/// Local cost volume of radius `r`: for each offset (dx, dy) in [−r, r]² (row-major, dy
+/// outer), −mean over channels of (a(x) − b(x + (dx, dy)))², with `b` edge-replicated
+/// beyond its border. `a`, `b`: `B×C×H×W`; result `B×(2r+1)²×H×W`.
+pub fn cost_volume(a: &Tensor, b: &Tensor, r: i64) -> Tensor {
+    let s = a.size();
+    let (h, w) = (s[2], s[3]);
+    let bp = b.replication_pad2d([r, r, r, r]);
+    let mut out = Vec::with_capacity(((2 * r + 1) * (2 * r + 1)) as usize);
+    for dy in -r..=r {
+        for dx in -r..=r {
+            let sh = bp.narrow(2, r + dy, h).narrow(3, r + dx, w);
+            out.push(-(a - sh).square().mean_dim(1, true, Kind::Float));
+        }
+    }
+    Tensor::cat(&out, 1)
+}
+
 /// Number of pyramid levels for a (padded) larger side S (README step 3).
 pub fn num_levels(side: usize) -> usize {
     match side {
@@ -299,7 +346,11 @@ pub fn num_levels(side: usize) -> usize {
 
 /// `1×3×H×W` ImageNet-normalised tensor of an image (grey is replicated to RGB).
 pub fn normalize(img: &Image) -> Tensor {
-    let t = crate::layers::image_tensor(&img.to_rgb());
+    normalize_tensor(&crate::layers::image_tensor(&img.to_rgb()))
+}
+
+/// ImageNet-normalised copy of a `B×3×H×W` tensor of values in `[0, 1]`.
+pub fn normalize_tensor(t: &Tensor) -> Tensor {
     let m = Tensor::from_slice(&MEAN).view([1, 3, 1, 1]);
     let s = Tensor::from_slice(&STD).view([1, 3, 1, 1]);
     (t - m) / s
@@ -307,10 +358,15 @@ pub fn normalize(img: &Image) -> Tensor {
 
 /// Backward bilinear warp: output(x, y) = `img` sampled at (x+u, y+v), positions clamped to
 /// the image (`grid_sample` bilinear, border padding, align_corners = true). `img` is
-/// `B×C×H×W`, `flow` is `B×2×H×W` in pixels.
+/// `B×C×H×W`, `flow` is `B×2×H×W` in pixels. The sampling grid is kept finite: non-finite
+/// flow values count as 0 and displacements are clamped to ±2·max(H, W) (beyond the border
+/// every position samples the same edge pixel), so LibTorch's `grid_sampler` never sees NaN
+/// or ±inf (which crash its backward pass).
 pub fn warp(img: &Tensor, flow: &Tensor) -> Tensor {
     let s = img.size();
     let (h, w) = (s[2], s[3]);
+    let lim = 2.0 * h.max(w) as f64;
+    let flow = flow.nan_to_num(0.0, lim, -lim).clamp(-lim, lim);
     let opts = (Kind::Float, img.device());
     let gx = Tensor::arange(w, opts)
         .view([1, 1, w])

@@ -6,7 +6,8 @@
 //! * [`espnet`]: ESPNet (p=2, q=8) segmenter, CamVid and Cityscapes decoders, CamVid mIoU evaluation
 //!   (with `semcom_metrics::segmentation::ConfusionMatrix`).
 //! * [`yolo`]: YOLOv5n detector (letterbox, decoding, NMS).
-//! * [`flow`]: a SpyNet-style coarse-to-fine optical-flow network, trained here (unsupervised).
+//! * [`flow`]: a SpyNet-style coarse-to-fine optical-flow network, trained here on synthetic
+//!   known-flow pairs ([`flow_train`], on the `semcom-nn` training engine).
 //! * [`lpips`]: LPIPS v0.1 (AlexNet / VGG16 features + linear heads).
 //! * [`inception`]: Inception-v3 pool3 features for FID, with [`inception::fid`].
 //!

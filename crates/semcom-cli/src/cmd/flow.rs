@@ -4,7 +4,9 @@ use crate::Global;
 use anyhow::Context;
 use semcom_core::Image;
 use semcom_zoo::flow::{flow_to_image, write_flo, FlowNet, FlowNetConfig};
-use semcom_zoo::flow_train::{load_sequence, train, Sequence, TrainConfig};
+use semcom_zoo::flow_train::{
+    load_sequence, load_stills, train, FlowTrainer, Sequence, TrainConfig,
+};
 use std::path::{Path, PathBuf};
 
 /// Default location of the project's trained flow weights (relative to the repository root).
@@ -57,6 +59,19 @@ struct TrainArgs {
     /// Two-frame pairs, repeatable: `--pair A.png B.png`.
     #[arg(long = "pair", num_args = 2)]
     pair: Vec<PathBuf>,
+    /// Folders of still images cut into synthetic pairs with known flow (supervised
+    /// end-point-error loss), repeatable.
+    #[arg(long = "stills")]
+    stills: Vec<PathBuf>,
+    /// Keep this many evenly spaced images of each `--stills` folder.
+    #[arg(long)]
+    stills_limit: Option<usize>,
+    /// Largest displacement of the synthetic pairs (px).
+    #[arg(long, default_value_t = 12.0)]
+    max_disp: f32,
+    /// Weight of the unsupervised loss on the real pairs of `--data`/`--pair` (0 = off).
+    #[arg(long, default_value_t = 1.0)]
+    photometric: f64,
     /// Optimiser steps.
     #[arg(long, default_value_t = 400)]
     steps: usize,
@@ -84,9 +99,16 @@ struct TrainArgs {
     /// LibTorch intra-op threads (1 is fastest on a shared, loaded machine).
     #[arg(long, default_value_t = 1)]
     threads: i32,
-    /// Output weights file.
-    #[arg(short = 'o', long, default_value = DEFAULT_WEIGHTS)]
+    /// Output weights file (copy it to weights/flow/ to ship it).
+    #[arg(
+        short = 'o',
+        long,
+        default_value = "runs/flow/spynet_small.safetensors"
+    )]
     out: PathBuf,
+    /// Replace an existing output file.
+    #[arg(long)]
+    overwrite: bool,
     /// Continue from these weights instead of a fresh initialisation.
     #[arg(long)]
     init: Option<PathBuf>,
@@ -127,7 +149,11 @@ fn parse_crop(s: &str) -> anyhow::Result<(usize, usize)> {
 }
 
 fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
-    semcom_zoo::tch::set_num_threads(a.threads.max(1));
+    anyhow::ensure!(
+        a.overwrite || !a.out.exists(),
+        "{} exists (pass --overwrite to replace it)",
+        a.out.display()
+    );
     let cfg = TrainConfig {
         steps: a.steps,
         batch: a.batch,
@@ -137,7 +163,15 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         smooth: a.smooth,
         seed: a.seed,
         max_seconds: a.max_minutes.map(|m| m * 60.0),
+        max_disp: a.max_disp,
+        photometric: a.photometric,
     };
+    cfg.validate()?;
+    semcom_zoo::tch::set_num_threads(a.threads.clamp(1, semcom_nn::config::MAX_THREADS));
+    let mut stills = Vec::new();
+    for d in &a.stills {
+        stills.extend(load_stills(d, a.stills_limit)?);
+    }
     let mut seqs = Vec::new();
     for d in &a.data {
         seqs.push(load_sequence(d, 10_000)?);
@@ -147,10 +181,10 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
         seqs.push(Sequence::from_files(&files)?);
     }
     anyhow::ensure!(
-        !seqs.is_empty(),
-        "give training frames with --data DIR or --pair A B"
+        !seqs.is_empty() || !stills.is_empty(),
+        "give training images with --stills DIR, --data DIR or --pair A B"
     );
-    let mut net = match &a.init {
+    let net = match &a.init {
         Some(p) => FlowNet::load(p)?,
         None => FlowNet::new(
             FlowNetConfig::default(),
@@ -159,40 +193,28 @@ fn run_train(a: &TrainArgs, g: &Global) -> anyhow::Result<()> {
     };
     let frames: usize = seqs.iter().map(|s| s.frames.len()).sum();
     eprintln!(
-        "training flow net ({} parameters) on {} sequences, {frames} frames",
+        "training flow net ({} parameters) on {} sequences, {frames} frames, {} stills",
         net.parameters(),
-        seqs.len()
+        seqs.len(),
+        stills.len()
     );
-    let bar = indicatif::ProgressBar::new(cfg.steps as u64);
-    bar.set_style(indicatif::ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} {msg} [{elapsed_precise}<{eta_precise}]",
-    )?);
     let start = std::time::Instant::now();
-    let mut ema = f64::NAN;
-    let losses = train(&mut net, &seqs, &cfg, &mut |step, loss| {
-        ema = if ema.is_nan() {
-            loss
-        } else {
-            0.95 * ema + 0.05 * loss
-        };
-        bar.set_position(step as u64 + 1);
-        bar.set_message(format!("loss {ema:.4}"));
-    })?;
-    bar.finish_and_clear();
-    net.save(&a.out)?;
+    let mut trainer = FlowTrainer::new(net, seqs, stills, &cfg)?;
+    let steps = train(&mut trainer, !g.json)?;
+    trainer.net.save(&a.out)?;
     let secs = start.elapsed().as_secs_f64();
+    let losses = &trainer.losses;
     let first = losses.iter().take(20).sum::<f64>() / losses.len().clamp(1, 20) as f64;
     let last = losses.iter().rev().take(20).sum::<f64>() / losses.len().clamp(1, 20) as f64;
     if g.json {
         println!(
             "{}",
-            serde_json::json!({"out": a.out, "steps": losses.len(), "seconds": secs, "loss_first20": first, "loss_last20": last, "parameters": net.parameters()})
+            serde_json::json!({"out": a.out, "steps": steps, "seconds": secs, "loss_first20": first, "loss_last20": last, "parameters": trainer.net.parameters()})
         );
     } else {
         println!(
-            "saved {} after {} steps in {secs:.0} s; loss {first:.4} -> {last:.4}",
+            "saved {} after {steps} steps in {secs:.0} s; loss {first:.4} -> {last:.4}",
             a.out.display(),
-            losses.len()
         );
     }
     Ok(())
