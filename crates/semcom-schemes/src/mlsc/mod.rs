@@ -11,9 +11,9 @@
 
 pub mod model;
 pub mod scheme;
-pub mod text;
 #[cfg(test)]
 mod tests;
+pub mod text;
 
 use crate::registry::{SchemeRow, ANY_SOURCE};
 use serde::{Deserialize, Serialize};

@@ -83,10 +83,16 @@ impl MlscConfig {
             return bad(format!("l = {} outside 2…{MAX_L}", self.l));
         }
         if self.t != T {
-            return bad(format!("t = {} (the Encoder Modules down-sample by {T})", self.t));
+            return bad(format!(
+                "t = {} (the Encoder Modules down-sample by {T})",
+                self.t
+            ));
         }
         if self.tile < T || self.tile % T != 0 || self.tile > 1024 {
-            return bad(format!("tile {} is not a multiple of {T} in {T}…1024", self.tile));
+            return bad(format!(
+                "tile {} is not a multiple of {T} in {T}…1024",
+                self.tile
+            ));
         }
         if !(1..=4096).contains(&self.text_dim) {
             return bad(format!("text dimension {} outside 1…4096", self.text_dim));
@@ -163,9 +169,8 @@ impl ConvBn {
             };
             (Some(nn::conv2d(p / "conv", s.cin, s.cout, s.m, cfg)), None)
         };
-        let bn = s
-            .bn
-            .then(|| nn::batch_norm2d(p / "bn", s.cout, Default::default()));
+        let bn =
+            s.bn.then(|| nn::batch_norm2d(p / "bn", s.cout, Default::default()));
         let act = match s.act {
             1 => Act::Prelu(Prelu::new(p / "act", s.cout)),
             2 => Act::Sigmoid,
@@ -398,8 +403,16 @@ impl Mlsc {
             )));
         }
         let v = self.cfg.variant;
-        let s = if v.uses_seg() { s.shallow_clone() } else { s.zeros_like() };
-        let p = if v.uses_text() { p.shallow_clone() } else { p.zeros_like() };
+        let s = if v.uses_seg() {
+            s.shallow_clone()
+        } else {
+            s.zeros_like()
+        };
+        let p = if v.uses_text() {
+            p.shallow_clone()
+        } else {
+            p.zeros_like()
+        };
         let g = self.cfg.tile / self.cfg.t;
         let (gh, gw) = (h / self.cfg.t, w / self.cfg.t);
         semcom_nn::error::catch_torch(|| {
@@ -518,7 +531,9 @@ impl Mlsc {
         };
         let meta = semcom_nn::st::read_metadata(path).map_err(|e| werr(e.to_string()))?;
         if meta.get("model").map(String::as_str) != Some("mlsc") {
-            return Err(werr("not an MLSC weights file (metadata model ≠ mlsc)".into()));
+            return Err(werr(
+                "not an MLSC weights file (metadata model ≠ mlsc)".into(),
+            ));
         }
         let cfg: MlscConfig = meta
             .get("config")
@@ -546,4 +561,3 @@ impl Mlsc {
             .collect()
     }
 }
-

@@ -20,7 +20,9 @@ use super::text::{embed, Captions, SegWords, TextFeatures};
 use super::{weights_dir, MlscError, MlscParams, Variant};
 use crate::registry::SchemeOptions;
 use semcom_channel::equalize::{equalize, Equalizer};
-use semcom_core::chain::{complex_to_reals, reals_to_complex, LinkInfo, Payload, Received, SideInfo};
+use semcom_core::chain::{
+    complex_to_reals, reals_to_complex, LinkInfo, Payload, Received, SideInfo,
+};
 use semcom_core::rng::SemRng;
 use semcom_core::{Budget, Complex32, CoreError, Image, Result};
 use semcom_core::{ImageDecoded, ImageEncoded, ImageScheme, ViewMeta};
@@ -238,7 +240,8 @@ impl MlscScheme {
             .map_err(|e| MlscError::Espnet(e.clone()))?;
         let labels = {
             let n = net.lock().unwrap_or_else(|p| p.into_inner());
-            n.segment(view).map_err(|e| MlscError::Espnet(e.to_string()))?
+            n.segment(view)
+                .map_err(|e| MlscError::Espnet(e.to_string()))?
         };
         let v = Arc::new(labels);
         let mut m = lock();
@@ -323,7 +326,11 @@ pub struct TileInputs<'a> {
 }
 
 /// Encodes a padded view tile by tile into the raster-order reals (each tile unit power).
-pub fn encode_tiles(m: &Mlsc, inp: &TileInputs, tiles: &[Tile]) -> std::result::Result<Vec<f32>, MlscError> {
+pub fn encode_tiles(
+    m: &Mlsc,
+    inp: &TileInputs,
+    tiles: &[Tile],
+) -> std::result::Result<Vec<f32>, MlscError> {
     let (w, h) = (inp.view.width(), inp.view.height());
     let colour = inp.labels.map(colour_map);
     let per = m.cfg.uses_per_block() as usize;
@@ -382,7 +389,10 @@ pub fn decode_tiles(
         total += reals_of(t);
     }
     if reals.len() != total {
-        return Err(MlscError::Input(format!("{} reals for {total}", reals.len())));
+        return Err(MlscError::Input(format!(
+            "{} reals for {total}",
+            reals.len()
+        )));
     }
     let mut canvas = vec![0f32; 3 * w * h];
     for group in groups(tiles) {
@@ -544,7 +554,11 @@ impl ImageScheme for MlscScheme {
             } else {
                 csi.clone()
             };
-            let n0: &[f32] = if noise_var.is_empty() { &[0.0] } else { noise_var };
+            let n0: &[f32] = if noise_var.is_empty() {
+                &[0.0]
+            } else {
+                noise_var
+            };
             equalize(y, &h, n0, Equalizer::Zf)
                 .map_err(|e| CoreError::Payload(format!("{}: {e}", self.name)))?
                 .0
@@ -579,7 +593,10 @@ impl ImageScheme for MlscScheme {
             ))));
         }
         let mut reals = complex_to_reals(&eq, total);
-        reals.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+        reals
+            .iter_mut()
+            .filter(|v| !v.is_finite())
+            .for_each(|v| *v = 0.0);
         reals.resize(total, 0.0);
         let tiles = tile_grid(w, h, m.cfg.tile as usize);
         let canvas = decode_tiles(&m, &reals, w, h, &tiles).map_err(|e| self.err(e))?;

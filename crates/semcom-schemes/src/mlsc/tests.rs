@@ -7,6 +7,7 @@ use crate::registry::{build, SchemeOptions};
 use semcom_core::chain::Link;
 use semcom_core::{run_image, Budget, Image};
 use semcom_nn::tch::{self, Device, Kind, Tensor};
+use std::path::{Path, PathBuf};
 
 fn one_thread() {
     tch::set_num_threads(1);
@@ -20,7 +21,10 @@ fn model(l: i64, v: Variant, seed: i64) -> Mlsc {
 
 /// `shared/models` beside the repository, or None (skipped) when absent outside CI.
 fn shared_models() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/models"));
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/models"
+    ));
     if p.join("espnet").is_dir() {
         return Some(p);
     }
@@ -98,7 +102,10 @@ fn symbol_count_and_power_for_every_l_and_size() {
             let mut off = 0;
             for t in &tiles {
                 let n = 2 * view_uses(t.2, t.3, 3 * l as usize + 1);
-                let p: f64 = reals[off..off + n].iter().map(|&x| (x as f64).powi(2)).sum::<f64>()
+                let p: f64 = reals[off..off + n]
+                    .iter()
+                    .map(|&x| (x as f64).powi(2))
+                    .sum::<f64>()
                     / (n / 2) as f64;
                 assert!((p - 1.0).abs() < 1e-4, "tile power {p}");
                 off += n;
@@ -108,8 +115,7 @@ fn symbol_count_and_power_for_every_l_and_size() {
             let uses = semcom_core::budget::channel_uses_for(budget, 3 * w * h);
             let sym = send_within(&mut reals.clone(), uses);
             assert_eq!(sym.len(), uses.min(k));
-            let p: f64 =
-                sym.iter().map(|c| c.norm_sqr() as f64).sum::<f64>() / sym.len() as f64;
+            let p: f64 = sym.iter().map(|c| c.norm_sqr() as f64).sum::<f64>() / sym.len() as f64;
             assert!(p <= 1.0 && p > 0.999, "sent power {p}");
         }
     }
@@ -123,8 +129,14 @@ fn kernel_sizes_follow_2i_minus_3_and_2i_minus_5() {
     assert_eq!(s["enc_concat.0.conv.weight"], vec![16, 6, 3, 3]);
     for i in 3..=9 {
         let m_i = 2 * i - 3;
-        assert_eq!(s[&format!("enc_img{i}.0.conv.weight")], vec![16, 3, m_i, m_i]);
-        assert_eq!(s[&format!("enc_img{i}.2.conv.weight")], vec![32, 32, m_i, m_i]);
+        assert_eq!(
+            s[&format!("enc_img{i}.0.conv.weight")],
+            vec![16, 3, m_i, m_i]
+        );
+        assert_eq!(
+            s[&format!("enc_img{i}.2.conv.weight")],
+            vec![32, 32, m_i, m_i]
+        );
         assert_eq!(s[&format!("enc_img{i}.3.conv.weight")], vec![6, 32, 1, 1]);
     }
     // Decoder Modules (transposed: [cin, cout, m, m]).
@@ -181,7 +193,10 @@ fn bn_in_eval_mode_makes_symbols_independent_of_the_batch() {
     let m = model(3, Variant::Full, 3);
     // A training step's forward pass moves the running statistics away from 0 / 1.
     let x = rand_img(4, 32, 32, 1);
-    let ch = semcom_nn::channel::ChannelSpec::Awgn { snr_db: 10.0 };
+    let ch = semcom_nn::channel::ChannelSpec::Awgn {
+        snr_db: 10.0,
+        snr_db_max: None,
+    };
     let p = Tensor::rand([4, 128], (Kind::Float, Device::Cpu));
     let _ = m.forward_train(&x, &x, &p, &ch).unwrap();
     let a = x.narrow(0, 0, 1);
@@ -190,7 +205,10 @@ fn bn_in_eval_mode_makes_symbols_independent_of_the_batch() {
     let batch = m.encode(&x, &x, &p).unwrap().narrow(0, 0, 1);
     assert!(f64::try_from((&alone - &batch).abs().max()).unwrap() < 1e-5);
     let da = m.decode(&alone, 32, 32).unwrap();
-    let db = m.decode(&m.encode(&x, &x, &p).unwrap(), 32, 32).unwrap().narrow(0, 0, 1);
+    let db = m
+        .decode(&m.encode(&x, &x, &p).unwrap(), 32, 32)
+        .unwrap()
+        .narrow(0, 0, 1);
     assert!(f64::try_from((&da - &db).abs().max()).unwrap() < 1e-5);
     // In training mode the batch does matter (so the check above can fail).
     let ta = m.encode_t(&a, &a, &pa, true).unwrap();
@@ -238,7 +256,10 @@ fn save_load_round_trip_and_corrupt_or_mismatched_files() {
     let bytes = std::fs::read(&f).unwrap();
     let t = d.join("trunc.safetensors");
     std::fs::write(&t, &bytes[..bytes.len() / 2]).unwrap();
-    assert!(matches!(Mlsc::load(&t, Device::Cpu), Err(MlscError::Weights { .. })));
+    assert!(matches!(
+        Mlsc::load(&t, Device::Cpu),
+        Err(MlscError::Weights { .. })
+    ));
     // Config says l = 3, tensors are l = 2.
     let mut st = semcom_nn::st::read(&f).unwrap();
     st.metadata.insert(
@@ -280,7 +301,7 @@ fn opts(dir: &Path, params: &str) -> SchemeOptions {
     o
 }
 
-fn link(ch: &dyn semcom_core::Channel) -> Link<'_> {
+fn link(ch: &dyn semcom_core::chain::ChannelModel) -> Link<'_> {
     Link {
         channel: ch,
         snr_db: 10.0,
@@ -308,8 +329,7 @@ fn nosem_chain_runs_without_espnet_on_odd_sizes_and_channels() {
             assert_eq!(out.accounting.side_bits, 0);
             assert_eq!(out.reconstruction().width(), 37);
             assert_eq!(out.reconstruction().channels(), img.channels());
-            let again =
-                semcom_core::run_chain(s.as_ref(), &src, &b, &link(ch.as_ref())).unwrap();
+            let again = semcom_core::run_chain(s.as_ref(), &src, &b, &link(ch.as_ref())).unwrap();
             assert_eq!(out.reconstruction(), again.reconstruction());
         }
     }
@@ -331,14 +351,21 @@ fn error_paths_are_one_line_and_say_what_is_missing() {
     };
     // k/n without weights lists the available.
     let e = run(&s, &card, &Budget::cbr("1/12".parse().unwrap()).unwrap());
-    assert!(e.contains("no mlsc-nosem") && e.contains("0.036458, 0.052083"), "{e}");
+    assert!(
+        e.contains("no mlsc-nosem") && e.contains("0.036458, 0.052083"),
+        "{e}"
+    );
     assert!(!e.contains('\n'));
     // A bit-rate budget.
     let e = run(&s, &card, &Budget::bpp(0.5).unwrap());
     assert!(e.contains("k/n"), "{e}");
     // An image smaller than t.
     let tiny = Image::filled(7, 12, 3, 0.5).unwrap();
-    let e = run(&s, &tiny, &Budget::cbr(semcom_core::Ratio::new(7, 192).unwrap()).unwrap());
+    let e = run(
+        &s,
+        &tiny,
+        &Budget::cbr(semcom_core::Ratio::new(7, 192).unwrap()).unwrap(),
+    );
     assert!(e.contains("smaller than t = 8"), "{e}");
     // Corrupt weights.
     let f = d.join("mlsc_l2_nosem.safetensors");
@@ -346,7 +373,11 @@ fn error_paths_are_one_line_and_say_what_is_missing() {
     let n = bytes.len();
     bytes.truncate(n - 100);
     std::fs::write(&f, &bytes).unwrap();
-    let e = run(&s, &card, &Budget::cbr(semcom_core::Ratio::new(7, 192).unwrap()).unwrap());
+    let e = run(
+        &s,
+        &card,
+        &Budget::cbr(semcom_core::Ratio::new(7, 192).unwrap()).unwrap(),
+    );
     assert!(e.contains("mlsc_l2_nosem.safetensors"), "{e}");
     // Missing ESPNet weights name the file (full needs the segmentation map).
     let dfull = weights_folder("errfull", &[(2, Variant::Full)]);
@@ -363,10 +394,13 @@ fn error_paths_are_one_line_and_say_what_is_missing() {
     // Bad captions file (at build) and a missing stem (at encode).
     let cap = d.join("caps.json");
     std::fs::write(&cap, b"{not json").unwrap();
-    let e = build("mlsc", &opts(&dfull, &format!("captions={}", cap.display())))
-        .err()
-        .unwrap()
-        .to_string();
+    let e = build(
+        "mlsc",
+        &opts(&dfull, &format!("captions={}", cap.display())),
+    )
+    .err()
+    .unwrap()
+    .to_string();
     assert!(e.contains("caps.json"), "{e}");
     std::fs::write(&cap, br#"{"other": "a street"}"#).unwrap();
     let o = opts(&dfull, &format!("captions={}", cap.display()));
@@ -403,7 +437,7 @@ fn error_paths_are_one_line_and_say_what_is_missing() {
 }
 
 #[test]
-fn full_chain_with_espnet_uses_the_caption_text() {
+fn full_chain_runs_espnet_once_per_view() {
     let Some(models) = shared_models() else {
         return;
     };
@@ -429,4 +463,37 @@ fn full_chain_with_espnet_uses_the_caption_text() {
     let out = run_image(&s, &card, &b, &link(awgn.as_ref())).unwrap();
     assert_eq!(out.accounting.channel_uses as usize, 8 * 6 * 7);
     assert_eq!(out.accounting.side_bits, 0);
+}
+
+#[test]
+fn without_text_the_caption_is_ignored_and_with_text_it_is_not() {
+    one_thread();
+    let d = std::env::temp_dir().join(format!("semcom-mlsc-capt-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    let meta = || [("text".to_string(), "captions".to_string())].into();
+    model(2, Variant::Noseg, 1)
+        .save(&d.join("noseg.safetensors"), meta())
+        .unwrap();
+    model(2, Variant::Nosem, 1)
+        .save(&d.join("nosem.safetensors"), meta())
+        .unwrap();
+    let card = semcom_core::testcard::test_card(40, 32);
+    card.save(d.join("card.png")).unwrap();
+    let card = Image::load(d.join("card.png")).unwrap();
+    let awgn = semcom_channel::registry::by_name("awgn", &Default::default()).unwrap();
+    let b = Budget::cbr(semcom_core::Ratio::new(7, 192).unwrap()).unwrap();
+    let send = |scheme: &str, caption: &str| {
+        let f = d.join(format!("{scheme}-{}.json", caption.len()));
+        std::fs::write(&f, format!("{{\"card\": \"{caption}\"}}")).unwrap();
+        let s = build(scheme, &opts(&d, &format!("captions={}", f.display()))).unwrap();
+        let src = semcom_core::Source::still(card.clone());
+        semcom_core::run_chain(s.as_ref(), &src, &b, &link(awgn.as_ref()))
+            .unwrap()
+            .reconstruction()
+            .clone()
+    };
+    let (a, bb) = ("a test card", "two red buses on a wet road at night");
+    assert_eq!(send("mlsc-nosem", a), send("mlsc-nosem", bb));
+    assert_ne!(send("mlsc-noseg", a), send("mlsc-noseg", bb));
+    let _ = std::fs::remove_dir_all(&d);
 }
