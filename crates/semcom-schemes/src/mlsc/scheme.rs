@@ -437,6 +437,14 @@ pub fn send_within(reals: &mut Vec<f32>, max_uses: usize) -> Vec<Complex32> {
     sym
 }
 
+/// A view ready for the encoder: padded RGB, its labels, the tiles and their texts.
+struct Prepared {
+    padded: Image,
+    labels: Option<Arc<Vec<u8>>>,
+    tiles: Vec<Tile>,
+    texts: Vec<Vec<f32>>,
+}
+
 impl MlscScheme {
     /// The encoder inputs of a view: padded RGB, labels (ESPNet, when needed) and per-tile text.
     fn inputs(
@@ -444,8 +452,7 @@ impl MlscScheme {
         src: &Image,
         tile: usize,
         text_dim: usize,
-    ) -> std::result::Result<(Image, Option<Arc<Vec<u8>>>, Vec<Tile>, Vec<Vec<f32>>), MlscError>
-    {
+    ) -> std::result::Result<Prepared, MlscError> {
         let rgb = if src.channels() == 3 {
             src.clone()
         } else {
@@ -474,7 +481,12 @@ impl MlscScheme {
                 Ok(embed(&self.text.describe(src, &tl)?, text_dim))
             })
             .collect::<std::result::Result<Vec<_>, MlscError>>()?;
-        Ok((padded, labels, tiles, texts))
+        Ok(Prepared {
+            padded,
+            labels,
+            tiles,
+            texts,
+        })
     }
 }
 
@@ -512,14 +524,13 @@ impl ImageScheme for MlscScheme {
             .lock()
             .map_err(|_| self.err(MlscError::Config("model poisoned".into())))?;
         let run = || -> std::result::Result<Vec<Complex32>, MlscError> {
-            let (padded, labels, tiles, texts) =
-                self.inputs(src, m.cfg.tile as usize, m.cfg.text_dim as usize)?;
+            let p = self.inputs(src, m.cfg.tile as usize, m.cfg.text_dim as usize)?;
             let inp = TileInputs {
-                view: &padded,
-                labels: labels.as_deref().map(Vec::as_slice),
-                texts,
+                view: &p.padded,
+                labels: p.labels.as_deref().map(Vec::as_slice),
+                texts: p.texts,
             };
-            let mut reals = encode_tiles(&m, &inp, &tiles)?;
+            let mut reals = encode_tiles(&m, &inp, &p.tiles)?;
             let k = budget.max_channel_uses(src.samples()).unwrap_or(0);
             Ok(send_within(&mut reals, k))
         };
