@@ -325,6 +325,18 @@ pub struct TileInputs<'a> {
     pub texts: Vec<Vec<f32>>,
 }
 
+/// Offset of each tile's reals in the raster-order stream, and the total, at
+/// `uses_per_block` = 3l+1.
+fn tile_offsets(tiles: &[Tile], uses_per_block: usize) -> (Vec<usize>, usize) {
+    let mut offsets = Vec::with_capacity(tiles.len());
+    let mut total = 0;
+    for t in tiles {
+        offsets.push(total);
+        total += 2 * view_uses(t.2, t.3, uses_per_block);
+    }
+    (offsets, total)
+}
+
 /// Encodes a padded view tile by tile into the raster-order reals (each tile unit power).
 pub fn encode_tiles(
     m: &Mlsc,
@@ -335,12 +347,7 @@ pub fn encode_tiles(
     let colour = inp.labels.map(colour_map);
     let per = m.cfg.uses_per_block() as usize;
     let reals_of = |t: &Tile| 2 * view_uses(t.2, t.3, per);
-    let mut offsets = Vec::with_capacity(tiles.len());
-    let mut total = 0;
-    for t in tiles {
-        offsets.push(total);
-        total += reals_of(t);
-    }
+    let (offsets, total) = tile_offsets(tiles, per);
     let mut out = vec![0f32; total];
     let dev = m.vs.device();
     for group in groups(tiles) {
@@ -382,12 +389,7 @@ pub fn decode_tiles(
 ) -> std::result::Result<Vec<f32>, MlscError> {
     let per = m.cfg.uses_per_block() as usize;
     let reals_of = |t: &Tile| 2 * view_uses(t.2, t.3, per);
-    let mut offsets = Vec::with_capacity(tiles.len());
-    let mut total = 0;
-    for t in tiles {
-        offsets.push(total);
-        total += reals_of(t);
-    }
+    let (offsets, total) = tile_offsets(tiles, per);
     if reals.len() != total {
         return Err(MlscError::Input(format!(
             "{} reals for {total}",
