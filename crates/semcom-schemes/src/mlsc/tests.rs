@@ -497,3 +497,36 @@ fn without_text_the_caption_is_ignored_and_with_text_it_is_not() {
     assert_ne!(send("mlsc-noseg", a), send("mlsc-noseg", bb));
     let _ = std::fs::remove_dir_all(&d);
 }
+
+#[test]
+fn a_tile_coded_in_a_batch_of_tiles_equals_the_tile_coded_alone() {
+    let m = model(3, Variant::Full, 11);
+    let view = semcom_core::testcard::test_card(240, 128);
+    let labels = bands(240, 128);
+    let code = |img: &Image, labels: &[u8]| {
+        let tiles = tile_grid(img.width(), img.height(), 120);
+        let inp = TileInputs {
+            view: img,
+            labels: Some(labels),
+            texts: tiles
+                .iter()
+                .map(|_| text::embed("road 50% sky 50%", 128))
+                .collect(),
+        };
+        encode_tiles(&m, &inp, &tiles).unwrap()
+    };
+    let whole = code(&view, &labels);
+    // Raster order: tiles (0,0) and (120,0) of 120×120, then the 8-row remainders.
+    let crop = |x0: usize| {
+        let img = view.crop(x0, 0, 120, 120).unwrap();
+        let l: Vec<u8> = (0..120)
+            .flat_map(|r| labels[r * 240 + x0..r * 240 + x0 + 120].to_vec())
+            .collect();
+        code(&img, &l)
+    };
+    let (a, b) = (crop(0), crop(120));
+    assert_eq!(a.len(), 2 * 15 * 15 * 10);
+    let close = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-5);
+    assert!(close(&whole[..a.len()], &a));
+    assert!(close(&whole[a.len()..2 * a.len()], &b));
+}
