@@ -506,7 +506,7 @@ impl ImageScheme for MlscScheme {
     ) -> Result<ImageEncoded> {
         let Budget::Cbr(r) = budget else {
             return Err(self.err(MlscError::Config(format!(
-                "MLSC needs a k/n budget (--cbr), not {}",
+                "MLSC needs a k/n budget (--kn), not {}",
                 budget.label()
             ))));
         };

@@ -44,14 +44,21 @@ fn weights_folder(tag: &str, models: &[(i64, Variant)]) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     for &(l, v) in models {
         let m = model(l, v, 7 + l);
-        let meta = [("text", "seg-words"), ("train_snr_db", "10")]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        m.save(&d.join(format!("mlsc_l{l}_{}.safetensors", v.name())), meta)
-            .unwrap();
+        m.save(
+            &d.join(format!("mlsc_l{l}_{}.safetensors", v.name())),
+            seg_words_10db(),
+        )
+        .unwrap();
     }
     d
+}
+
+/// Metadata of weights trained with `seg-words` at 10 dB.
+fn seg_words_10db() -> std::collections::BTreeMap<String, String> {
+    [("text", "seg-words"), ("train_snr_db", "10")]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 /// A synthetic label map: horizontal bands of classes.
@@ -529,4 +536,27 @@ fn a_tile_coded_in_a_batch_of_tiles_equals_the_tile_coded_alone() {
     let close = |x: &[f32], y: &[f32]| x.iter().zip(y).all(|(p, q)| (p - q).abs() < 1e-5);
     assert!(close(&whole[..a.len()], &a));
     assert!(close(&whole[a.len()..2 * a.len()], &b));
+}
+
+/// Writes seeded random-init weights for l = 3, 5, 7, 9 (all variants, `seg-words`, 10 dB) to
+/// `target/mlsc-example/` for trying the chain from the CLI before trained weights exist:
+/// `cargo test --release -p semcom-schemes --lib mlsc::tests::write_example_weights -- --ignored`.
+#[test]
+#[ignore]
+fn write_example_weights() {
+    let d = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../target/mlsc-example"
+    ));
+    std::fs::create_dir_all(&d).unwrap();
+    for l in [3, 5, 7, 9] {
+        for v in Variant::ALL {
+            model(l, v, l)
+                .save(
+                    &d.join(format!("mlsc_l{l}_{}_random.safetensors", v.name())),
+                    seg_words_10db(),
+                )
+                .unwrap();
+        }
+    }
 }
