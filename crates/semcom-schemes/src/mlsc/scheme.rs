@@ -522,11 +522,14 @@ impl ImageScheme for MlscScheme {
             return Err(self.err(MlscError::Input("image has non-finite values".into())));
         }
         let model = self.model_for(r.value())?;
-        let m = model
-            .lock()
-            .map_err(|_| self.err(MlscError::Config("model poisoned".into())))?;
+        let poisoned = || self.err(MlscError::Config("model poisoned".into()));
+        let cfg = model.lock().map_err(|_| poisoned())?.cfg.clone();
+        // ESPNet and the texts run without holding the model.
+        let p = self
+            .inputs(src, cfg.tile as usize, cfg.text_dim as usize)
+            .map_err(|e| self.err(e))?;
+        let m = model.lock().map_err(|_| poisoned())?;
         let run = || -> std::result::Result<Vec<Complex32>, MlscError> {
-            let p = self.inputs(src, m.cfg.tile as usize, m.cfg.text_dim as usize)?;
             let inp = TileInputs {
                 view: &p.padded,
                 labels: p.labels.as_deref().map(Vec::as_slice),
