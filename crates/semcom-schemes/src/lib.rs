@@ -5,6 +5,7 @@
 //! ([`registry::table`]); [`registry::build`] makes one from its name and [`registry::SchemeOptions`].
 
 pub mod deepjscc;
+pub mod mlsc;
 pub mod registry;
 pub mod separation;
 pub mod softcast;

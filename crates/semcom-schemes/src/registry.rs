@@ -94,6 +94,7 @@ pub fn table() -> Vec<SchemeRow> {
     t.extend(crate::softcast::rows());
     t.extend(crate::separation::rows());
     t.extend(crate::deepjscc::rows());
+    t.extend(crate::mlsc::rows());
     t.extend(crate::video::rows());
     t.extend(crate::uncoded::rows());
     t
