@@ -109,7 +109,7 @@ impl MlscScheme {
             }
         };
         let device = semcom_nn::device(&o.device)
-            .ok_or_else(|| e(MlscError::Config(format!("unknown device '{}'", o.device))))?;
+            .map_err(|err| e(MlscError::Config(err.to_string())))?;
         Ok(Self {
             name: name.into(),
             variant,
