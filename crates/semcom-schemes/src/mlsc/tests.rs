@@ -284,12 +284,11 @@ fn save_load_round_trip_and_corrupt_or_mismatched_files() {
         let _ = w.fill_(f64::NAN);
     });
     let nf = d.join("nan.safetensors");
-    bad.save(&nf, Default::default()).unwrap();
-    let e = Mlsc::load(&nf, Device::Cpu).unwrap_err();
-    assert!(
-        matches!(&e, MlscError::NonFinite { tensor, .. } if tensor == "dec3.1.conv.weight"),
-        "{e}"
-    );
+    // Non-finite weights are never written (semcom-nn's writer refuses them; its reader
+    // rejects them too, tested in semcom-nn).
+    let e = bad.save(&nf, Default::default()).unwrap_err().to_string();
+    assert!(e.contains("dec3.1.conv.weight") && e.contains("non-finite"), "{e}");
+    assert!(!nf.exists());
     // Not an MLSC file.
     st.metadata.insert("model".into(), "deepjscc".into());
     semcom_nn::st::write(&mm, &st).unwrap();
