@@ -9,8 +9,12 @@ n=${2:-1000000}
 # rav1e links libfuzzer-sys under `--cfg fuzzing`, whose coverage hooks clash with AFL's.
 export AFL_NO_CFG_FUZZING=1
 cargo afl build --release
+# cargo-afl's RUSTFLAGS replace the rpath of .cargo/config.toml: find LibTorch at run time.
+lt=$(sed -n 's/^LIBTORCH = "\(.*\)"/\1/p' ../.cargo/config.toml 2>/dev/null || true)
+export LD_LIBRARY_PATH="${lt:-${LIBTORCH:-}}/lib:${LD_LIBRARY_PATH:-}"
 bin=target/release/semcom-fuzz
 rm -rf "in/$t"
+mkdir -p out
 SEMCOM_FUZZ_TARGET=$t "$bin" --seeds "in/$t"
 [ -n "$(ls -A "in/$t")" ] || echo 0 > "in/$t/zero"
 export SEMCOM_FUZZ_TARGET=$t AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
