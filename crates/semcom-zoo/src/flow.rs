@@ -192,19 +192,28 @@ impl FlowNet {
 
     /// Saves the weights as safetensors, atomically (temporary file, then rename).
     pub fn save(&self, path: &Path) -> Result<()> {
-        // VarStore picks the format from the extension: keep `.safetensors` on the temporary.
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("flow");
-        let tmp = path.with_file_name(format!(".{name}.tmp.safetensors"));
-        if let Some(d) = path.parent() {
+        // VarStore picks the format from the extension: the temporary keeps `.safetensors`;
+        // it is removed when the save or the rename fails.
+        if let Some(d) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(d).map_err(|source| ZooError::Io {
                 path: d.display().to_string(),
                 source,
             })?;
         }
-        self.vs.save(&tmp)?;
-        std::fs::rename(&tmp, path).map_err(|source| ZooError::Io {
-            path: path.display().to_string(),
-            source,
+        let mut saved = Ok(());
+        semcom_core::fsutil::replace_with(path, |tmp| -> std::io::Result<()> {
+            saved = self.vs.save(tmp);
+            saved
+                .as_ref()
+                .map(|_| ())
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        })
+        .map_err(|source| match saved {
+            Err(e) => ZooError::from(e),
+            Ok(()) => ZooError::Io {
+                path: path.display().to_string(),
+                source,
+            },
         })
     }
 
@@ -447,13 +456,10 @@ pub fn write_flo(path: &Path, flow: &Tensor) -> Result<()> {
     for v in uv {
         buf.extend_from_slice(&v.to_le_bytes());
     }
-    let tmp = path.with_extension("flo.tmp");
-    let io = |source| ZooError::Io {
+    semcom_core::fsutil::write_atomic(path, &buf).map_err(|source| ZooError::Io {
         path: path.display().to_string(),
         source,
-    };
-    std::fs::write(&tmp, buf).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    })
 }
 
 /// Reads a Middlebury `.flo` file into a `2×H×W` tensor (header and size validated).

@@ -174,7 +174,7 @@ fn sanitize(name: &str) -> String {
 
 fn write_results(dir: &std::path::Path, rows: &[Row]) -> Result<()> {
     let json = serde_json::to_string_pretty(rows)?;
-    std::fs::write(dir.join("results.json"), json)?;
+    crate::output::write_atomic(&dir.join("results.json"), json.as_bytes())?;
     let mut csv = String::from("scheme,channel,snr_db,budget,k_over_n,bpp,psnr_db,ssim,decode_ok,channel_uses,payload_bits,side_bits\n");
     for r in rows {
         csv.push_str(&format!(
@@ -193,6 +193,6 @@ fn write_results(dir: &std::path::Path, rows: &[Row]) -> Result<()> {
             r.accounting.side_bits
         ));
     }
-    std::fs::write(dir.join("results.csv"), csv)?;
+    crate::output::write_atomic(&dir.join("results.csv"), csv.as_bytes())?;
     Ok(())
 }

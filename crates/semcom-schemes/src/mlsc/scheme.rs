@@ -108,8 +108,8 @@ impl MlscScheme {
                 ))))
             }
         };
-        let device = semcom_nn::device(&o.device)
-            .map_err(|err| e(MlscError::Config(err.to_string())))?;
+        let device =
+            semcom_nn::device(&o.device).map_err(|err| e(MlscError::Config(err.to_string())))?;
         Ok(Self {
             name: name.into(),
             variant,

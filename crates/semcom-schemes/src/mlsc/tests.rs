@@ -287,7 +287,10 @@ fn save_load_round_trip_and_corrupt_or_mismatched_files() {
     // Non-finite weights are never written (semcom-nn's writer refuses them; its reader
     // rejects them too, tested in semcom-nn).
     let e = bad.save(&nf, Default::default()).unwrap_err().to_string();
-    assert!(e.contains("dec3.1.conv.weight") && e.contains("non-finite"), "{e}");
+    assert!(
+        e.contains("dec3.1.conv.weight") && e.contains("non-finite"),
+        "{e}"
+    );
     assert!(!nf.exists());
     // Not an MLSC file.
     st.metadata.insert("model".into(), "deepjscc".into());
