@@ -248,6 +248,7 @@ mod tests {
         let d = std::env::temp_dir().join(format!("semcom-deepjscc-{}", std::process::id()));
         std::fs::create_dir_all(&d).unwrap();
         for c in [16, 8] {
+            let _rng = crate::torch_rng_lock();
             semcom_nn::tch::manual_seed(c);
             let m = DeepJscc::new(&DeepJsccConfig::paper(c), semcom_nn::tch::Device::Cpu).unwrap();
             m.save(

@@ -13,4 +13,12 @@ pub mod transform;
 pub mod uncoded;
 pub mod video;
 
+/// Serialises the tests that seed LibTorch's process-global RNG and draw from it (tests run on
+/// several threads of one process: interleaved draws would make seeded models differ).
+#[cfg(test)]
+pub(crate) fn torch_rng_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 pub use registry::{available, build, table, SchemeInfo, SchemeOptions, SchemeRow};

@@ -15,6 +15,7 @@ fn one_thread() {
 
 fn model(l: i64, v: Variant, seed: i64) -> Mlsc {
     one_thread();
+    let _rng = crate::torch_rng_lock();
     tch::manual_seed(seed);
     Mlsc::new(&MlscConfig::new(l, v), Device::Cpu).unwrap()
 }
@@ -74,6 +75,7 @@ fn text_of(labels: &[u8]) -> Vec<f32> {
 }
 
 fn rand_img(b: i64, h: i64, w: i64, seed: i64) -> Tensor {
+    let _rng = crate::torch_rng_lock();
     tch::manual_seed(seed);
     Tensor::rand([b, 3, h, w], (Kind::Float, Device::Cpu))
 }
@@ -204,8 +206,13 @@ fn bn_in_eval_mode_makes_symbols_independent_of_the_batch() {
         snr_db: 10.0,
         snr_db_max: None,
     };
-    let p = Tensor::rand([4, 128], (Kind::Float, Device::Cpu));
-    let _ = m.forward_train(&x, &x, &p, &ch).unwrap();
+    let p = {
+        // Draws from LibTorch's global RNG (the features and the channel noise).
+        let _rng = crate::torch_rng_lock();
+        let p = Tensor::rand([4, 128], (Kind::Float, Device::Cpu));
+        let _ = m.forward_train(&x, &x, &p, &ch).unwrap();
+        p
+    };
     let a = x.narrow(0, 0, 1);
     let pa = p.narrow(0, 0, 1);
     let alone = m.encode(&a, &a, &pa).unwrap();
