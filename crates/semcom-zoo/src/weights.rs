@@ -12,11 +12,22 @@ pub const MODELS_ENV: &str = "SEMCOM_MODELS";
 /// Default models directory when [`MODELS_ENV`] is unset (relative to the working directory).
 pub const DEFAULT_MODELS_DIR: &str = "../shared/models";
 
-/// The models directory: `$SEMCOM_MODELS`, else [`DEFAULT_MODELS_DIR`].
+/// The models directory: `$SEMCOM_MODELS`, else [`DEFAULT_MODELS_DIR`] when it exists (run from
+/// the repository root), else `shared/models` beside the repository this binary was built from
+/// (tests run from a crate folder), else [`DEFAULT_MODELS_DIR`] (errors then name it).
 pub fn models_dir() -> PathBuf {
-    std::env::var_os(MODELS_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_MODELS_DIR))
+    if let Some(p) = std::env::var_os(MODELS_ENV) {
+        return PathBuf::from(p);
+    }
+    let default = PathBuf::from(DEFAULT_MODELS_DIR);
+    let beside_repo = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/models"
+    ));
+    if !default.is_dir() && beside_repo.is_dir() {
+        return beside_repo.to_path_buf();
+    }
+    default
 }
 
 /// Resolves a weights file: `explicit` if given, else `models_dir()/relative`.
