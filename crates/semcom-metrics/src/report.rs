@@ -15,9 +15,9 @@ use semcom_core::Image;
 /// an image ≤ 160 px, SSIM below 11 px) is left out. PSNR of identical data is `+∞`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PairMetrics {
-    /// `(name, value)` pairs: `psnr`, `psnr_y`, `ssim`, `ssim_y`, `ms_ssim`, and with a region
-    /// `psnr_in`, `psnr_out`, `psnr_y_in`, `psnr_y_out`, `ssim_in`, `ssim_y_in`, `ssim_out`,
-    /// `ssim_y_out` (`_in` = inside the region, `_out` = its complement, left out when the
+    /// `(name, value)` pairs: `psnr`, `psnr-y`, `ssim`, `ssim-y`, `ms-ssim` (the names of `semcom-measure`), and with a region
+    /// `psnr-in`, `psnr-out`, `psnr-y-in`, `psnr-y-out`, `ssim-in`, `ssim-y-in`, `ssim-out`,
+    /// `ssim-y-out` (`-in` = inside the region, `-out` = its complement, left out when the
     /// region covers the whole image).
     pub values: Vec<(&'static str, f64)>,
 }
@@ -52,7 +52,7 @@ pub fn compare_images(
     };
     let mut values = vec![
         ("psnr", psnr(a, b, range)?),
-        ("psnr_y", psnr_y(a, b, range)?),
+        ("psnr-y", psnr_y(a, b, range)?),
     ];
     let ssim_ok = w >= WIN && h >= WIN;
     let maps: Vec<Plane> = if ssim_ok {
@@ -77,10 +77,10 @@ pub fn compare_images(
     if ssim_ok {
         let (s, sy) = ssim_pair(&Region::Interior { margin: RADIUS }.flags(w, h)?);
         values.push(("ssim", s));
-        values.push(("ssim_y", sy));
+        values.push(("ssim-y", sy));
     }
     match ms_ssim(a, b, range) {
-        Ok(v) => values.push(("ms_ssim", v)),
+        Ok(v) => values.push(("ms-ssim", v)),
         Err(MetricsError::TooSmall(_)) => {}
         Err(e) => return Err(e),
     }
@@ -99,22 +99,22 @@ pub fn compare_images(
         };
         let has_out = outside.iter().any(|&v| v);
         let r = region.ok_or(MetricsError::EmptyRegion)?;
-        values.push(("psnr_in", psnr_masked(a, b, range, r)?));
+        values.push(("psnr-in", psnr_masked(a, b, range, r)?));
         if has_out {
-            values.push(("psnr_out", psnr_masked(a, b, range, &r.complement())?));
+            values.push(("psnr-out", psnr_masked(a, b, range, &r.complement())?));
         }
-        values.push(("psnr_y_in", psnr_from_mse(mse_y(&inside), range)));
+        values.push(("psnr-y-in", psnr_from_mse(mse_y(&inside), range)));
         if has_out {
-            values.push(("psnr_y_out", psnr_from_mse(mse_y(&outside), range)));
+            values.push(("psnr-y-out", psnr_from_mse(mse_y(&outside), range)));
         }
         if ssim_ok {
             let (si, syi) = ssim_pair(&inside);
-            values.push(("ssim_in", si));
-            values.push(("ssim_y_in", syi));
+            values.push(("ssim-in", si));
+            values.push(("ssim-y-in", syi));
             if has_out {
                 let (so, syo) = ssim_pair(&outside);
-                values.push(("ssim_out", so));
-                values.push(("ssim_y_out", syo));
+                values.push(("ssim-out", so));
+                values.push(("ssim-y-out", syo));
             }
         }
     }
@@ -164,21 +164,21 @@ mod tests {
             .for_each(|v| *v = (*v * 0.9).clamp(0.0, 1.0));
         let r = Region::boxes(vec![Rect::new(4, 4, 20, 20).unwrap()]);
         let m = compare_images(&a, &c, 1.0, Some(&r)).unwrap();
-        assert!(m.get("ms_ssim").is_none(), "48x32 is too small for MS-SSIM");
-        assert!(m.get("ssim_y_out").is_some());
+        assert!(m.get("ms-ssim").is_none(), "48x32 is too small for MS-SSIM");
+        assert!(m.get("ssim-y-out").is_some());
         assert_eq!(m.values.len(), 4 + 8);
         let c_ = r.complement();
         let want = [
             ("psnr", crate::psnr(&a, &c, 1.0).unwrap()),
             ("ssim", crate::ssim(&a, &c, 1.0).unwrap()),
-            ("ssim_y", crate::ssim_y(&a, &c, 1.0).unwrap()),
+            ("ssim-y", crate::ssim_y(&a, &c, 1.0).unwrap()),
             (
-                "psnr_y_out",
+                "psnr-y-out",
                 crate::psnr_y_masked(&a, &c, 1.0, &c_).unwrap(),
             ),
-            ("ssim_in", crate::ssim_masked(&a, &c, 1.0, &r).unwrap()),
+            ("ssim-in", crate::ssim_masked(&a, &c, 1.0, &r).unwrap()),
             (
-                "ssim_y_out",
+                "ssim-y-out",
                 crate::ssim_y_masked(&a, &c, 1.0, &c_).unwrap(),
             ),
         ];
@@ -186,7 +186,7 @@ mod tests {
             assert!((m.get(name).unwrap() - v).abs() < 1e-12, "{name}");
         }
         let whole = compare_images(&a, &c, 1.0, Some(&Region::All)).unwrap();
-        assert!(whole.get("psnr_out").is_none() && whole.get("ssim_in").is_some());
+        assert!(whole.get("psnr-out").is_none() && whole.get("ssim-in").is_some());
         let s = summarize(&[m.clone(), compare_images(&a, &b, 1.0, Some(&r)).unwrap()]);
         assert_eq!(s[0].0, "psnr");
         assert_eq!(s[0].1.unwrap().n, 2);

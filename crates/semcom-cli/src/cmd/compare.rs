@@ -253,7 +253,7 @@ mod tests {
         run(&args(&od.join("x.png"), &rd.join("x.png"), bx.clone()), &g).unwrap();
         run(&args(&od, &rd, bx), &Global { json: false }).unwrap();
         let m = measure(&od.join("x.png"), &rd.join("x.png"), None).unwrap();
-        assert!(m.get("psnr").unwrap() > 10.0 && m.get("ms_ssim").is_none());
+        assert!(m.get("psnr").unwrap() > 10.0 && m.get("ms-ssim").is_none());
         assert!(run(&args(&od, &rd.join("x.png"), vec![]), &g).is_err());
         assert!(run(&args(&od.join("x.png"), &rd.join("nope.png"), vec![]), &g).is_err());
         let far = vec!["100,100,120,120".parse().unwrap()];
