@@ -47,30 +47,23 @@ impl FromStr for Equalizer {
 
 /// Zero forcing of a received block with the receiver's CSI as `Received::Symbols` carries it:
 /// empty (already equalised, or AWGN) returns `y`; one gain for the whole block, or one per
-/// symbol. A gain below the floor gives 0 (see [`equalize_one`]). Other CSI lengths are errors.
+/// symbol, through [`equalize`] (an empty noise variance counts as 0). Other CSI or noise
+/// variance lengths are errors.
 pub fn zero_force(y: &[Complex32], csi: &[Complex32], noise_var: &[f32]) -> Result<Vec<Complex32>> {
     if csi.is_empty() {
         return Ok(y.to_vec());
     }
-    if csi.len() != 1 && csi.len() != y.len() {
-        return Err(ChannelError::Length(format!(
-            "{} CSI values for {} symbols",
-            csi.len(),
-            y.len()
-        )));
-    }
-    Ok(y.iter()
-        .enumerate()
-        .map(|(i, &v)| {
-            let h = csi[if csi.len() == 1 { 0 } else { i }];
-            let n0 = noise_var
-                .get(i)
-                .or(noise_var.first())
-                .copied()
-                .unwrap_or(0.0);
-            equalize_one(v, h, n0, Equalizer::Zf).0
-        })
-        .collect())
+    let h = if csi.len() == 1 {
+        vec![csi[0]; y.len()]
+    } else {
+        csi.to_vec()
+    };
+    let n0: &[f32] = if noise_var.is_empty() {
+        &[0.0]
+    } else {
+        noise_var
+    };
+    Ok(equalize(y, &h, n0, Equalizer::Zf)?.0)
 }
 
 /// Equalises `y` given the per-symbol CSI `h` and the complex noise variance N0 of `y`

@@ -34,6 +34,18 @@ pub struct ImageEncoded {
     pub stream_bytes: Option<u64>,
 }
 
+impl ImageEncoded {
+    /// An analog block: complex symbols plus side information, no source-coded bits.
+    pub fn analog(symbols: Vec<crate::Complex32>, side: SideInfo) -> Self {
+        Self {
+            payload: Payload::Symbols(symbols),
+            side,
+            payload_bits: 0,
+            stream_bytes: None,
+        }
+    }
+}
+
 /// What an image receiver decoded.
 #[derive(Clone, Debug)]
 pub struct ImageDecoded {
@@ -245,12 +257,10 @@ mod tests {
             _: &LinkInfo,
             _: &mut SemRng,
         ) -> Result<ImageEncoded> {
-            Ok(ImageEncoded {
-                payload: Payload::Symbols(reals_to_complex(src.data())),
-                side: SideInfo::from_bytes(vec![1, 2]),
-                payload_bits: 0,
-                stream_bytes: None,
-            })
+            Ok(ImageEncoded::analog(
+                reals_to_complex(src.data()),
+                SideInfo::from_bytes(vec![1, 2]),
+            ))
         }
         fn decode(
             &self,

@@ -11,6 +11,7 @@ use crate::blocks::{power_normalize, Act, ConvStack, LayerSpec};
 use crate::channel::ChannelSpec;
 use crate::checkpoint;
 use crate::error::{NnError, Result};
+use crate::tiles::{self, groups, Tile};
 use semcom_core::chain::{complex_to_reals, reals_to_complex};
 use semcom_core::{Complex32, Image};
 use serde::{Deserialize, Serialize};
@@ -226,21 +227,11 @@ impl crate::train::ChannelAutoencoder for DeepJscc {
 /// scheme codes larger images tile by tile ([`DeepJscc::encode_image`]).
 pub const TRAINING_TILE: usize = 32;
 
-/// One tile of the tile grid: left, top, width, height (pixels of the padded image).
-type Tile = (usize, usize, usize, usize);
-
-/// The raster-order grid of tiles of side `t` over a `w`×`h` image (multiples of 4); the last
-/// column and row hold the remainders (multiples of 4 too). `None` = one tile.
+/// The raster-order grid of tiles of side `t` over a `w`×`h` image (multiples of 4), `t`
+/// rounded up to a multiple of 4 so the remainders are multiples of 4 too. `None` = one tile.
 fn tile_grid(w: usize, h: usize, t: Option<usize>) -> Vec<Tile> {
     let m = DOWNSAMPLING as usize;
-    let t = t.map_or(w.max(h), |t| t.div_ceil(m).max(1) * m);
-    let mut v = Vec::new();
-    for y0 in (0..h).step_by(t) {
-        for x0 in (0..w).step_by(t) {
-            v.push((x0, y0, t.min(w - x0), t.min(h - y0)));
-        }
-    }
-    v
+    tiles::grid(w, h, t.map_or(w.max(h), |t| t.div_ceil(m).max(1) * m))
 }
 
 /// Reals of the latent of a `tw`×`th` tile: c·(th/4)·(tw/4).
@@ -258,18 +249,6 @@ fn tile_offsets(c: i64, tiles: &[Tile]) -> (Vec<usize>, usize) {
         off += tile_reals(c, t);
     }
     (offsets, off)
-}
-
-/// Indices of the tiles grouped by size (so each group is one batch), in first-seen order.
-fn groups(tiles: &[Tile]) -> Vec<Vec<usize>> {
-    let mut g: Vec<((usize, usize), Vec<usize>)> = Vec::new();
-    for (i, t) in tiles.iter().enumerate() {
-        match g.iter_mut().find(|(s, _)| *s == (t.2, t.3)) {
-            Some((_, v)) => v.push(i),
-            None => g.push(((t.2, t.3), vec![i])),
-        }
-    }
-    g.into_iter().map(|(_, v)| v).collect()
 }
 
 /// Image-level transmitter and receiver used by the `deepjscc` chain scheme.

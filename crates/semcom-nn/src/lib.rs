@@ -23,6 +23,7 @@ pub mod error;
 pub mod estimators;
 pub mod optim;
 pub mod st;
+pub mod tiles;
 pub mod train;
 
 pub use error::{NnError, Result};

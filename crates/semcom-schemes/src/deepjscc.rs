@@ -10,7 +10,7 @@
 //! * Rayleigh: with per-symbol CSI the receiver equalises y/h (zero forcing), as in training.
 
 use semcom_channel::equalize::zero_force;
-use semcom_core::chain::{LinkInfo, Payload, Received, SideInfo};
+use semcom_core::chain::{LinkInfo, Received, SideInfo};
 use semcom_core::rng::SemRng;
 use semcom_core::{Budget, CoreError, Image, Result};
 use semcom_core::{ImageDecoded, ImageEncoded, ImageScheme, ViewMeta};
@@ -173,12 +173,7 @@ impl ImageScheme for DeepJsccScheme {
         let sym = m
             .encode_image(src, k_max, Some(TRAINING_TILE))
             .map_err(|e| err(e.to_string()))?;
-        Ok(ImageEncoded {
-            payload: Payload::Symbols(sym),
-            side: SideInfo::default(),
-            payload_bits: 0,
-            stream_bytes: None,
-        })
+        Ok(ImageEncoded::analog(sym, SideInfo::default()))
     }
 
     fn decode(

@@ -15,8 +15,8 @@ use crate::transform::{rgb_to_ycbcr, ycbcr_to_rgb, Dct2d};
 use semcom_core::chain::{complex_to_reals, reals_to_complex};
 use semcom_core::rng::SemRng;
 use semcom_core::{
-    Budget, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, LinkInfo, Payload, Received,
-    Result, SideInfo, ViewMeta,
+    Budget, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, LinkInfo, Received, Result,
+    SideInfo, ViewMeta,
 };
 
 /// Registry row: `softcast` (no parameters).
@@ -204,12 +204,10 @@ impl ImageScheme for SoftCast {
             .zip(&p.gain_lambda)
             .map(|(&j, &(g, _))| g * coef[j])
             .collect();
-        Ok(ImageEncoded {
-            payload: Payload::Symbols(reals_to_complex(&reals)),
-            side: SideInfo::from_bytes(side_bytes(&means, &layout, &codes)),
-            payload_bits: 0,
-            stream_bytes: None,
-        })
+        Ok(ImageEncoded::analog(
+            reals_to_complex(&reals),
+            SideInfo::from_bytes(side_bytes(&means, &layout, &codes)),
+        ))
     }
 
     fn decode(

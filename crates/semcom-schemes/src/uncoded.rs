@@ -15,8 +15,8 @@ use semcom_core::chain::{complex_to_reals, reals_to_complex};
 use semcom_core::params::NoParams;
 use semcom_core::rng::SemRng;
 use semcom_core::{
-    Budget, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, LinkInfo, Payload, PerView,
-    Received, Result, SideInfo, ViewMeta,
+    Budget, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, LinkInfo, PerView, Received,
+    Result, SideInfo, ViewMeta,
 };
 
 /// Registry row: `uncoded` (no parameters).
@@ -91,12 +91,10 @@ impl ImageScheme for Uncoded {
             1.0
         };
         v.iter_mut().for_each(|x| *x *= g);
-        Ok(ImageEncoded {
-            payload: Payload::Symbols(reals_to_complex(&v)),
-            side: SideInfo::from_bytes(g.to_le_bytes().to_vec()),
-            payload_bits: 0,
-            stream_bytes: None,
-        })
+        Ok(ImageEncoded::analog(
+            reals_to_complex(&v),
+            SideInfo::from_bytes(g.to_le_bytes().to_vec()),
+        ))
     }
 
     fn decode(

@@ -1,9 +1,7 @@
 //! Shared helpers of the integration tests: a toy analog scheme, a tiny dataset, configs.
 #![allow(dead_code)]
 
-use semcom_core::chain::{
-    complex_to_reals, reals_to_complex, LinkInfo, Payload, Received, SideInfo,
-};
+use semcom_core::chain::{complex_to_reals, reals_to_complex, LinkInfo, Received, SideInfo};
 use semcom_core::rng::SemRng;
 use semcom_core::{
     Budget, ChannelModel, CoreError, Image, ImageDecoded, ImageEncoded, ImageScheme, PerView,
@@ -41,12 +39,10 @@ impl ImageScheme for Toy {
             .take(2 * k)
             .map(|x| (x - 0.5) * 2.0 * self.gain)
             .collect();
-        Ok(ImageEncoded {
-            payload: Payload::Symbols(reals_to_complex(&v)),
-            side: SideInfo::default(),
-            payload_bits: 0,
-            stream_bytes: None,
-        })
+        Ok(ImageEncoded::analog(
+            reals_to_complex(&v),
+            SideInfo::default(),
+        ))
     }
     fn decode(
         &self,

@@ -19,10 +19,8 @@ use super::model::{Mlsc, T};
 use super::text::{embed, Captions, SegWords, TextFeatures};
 use super::{weights_dir, MlscError, MlscParams, Variant};
 use crate::registry::SchemeOptions;
-use semcom_channel::equalize::{equalize, Equalizer};
-use semcom_core::chain::{
-    complex_to_reals, reals_to_complex, LinkInfo, Payload, Received, SideInfo,
-};
+use semcom_channel::equalize::zero_force;
+use semcom_core::chain::{complex_to_reals, reals_to_complex, LinkInfo, Received, SideInfo};
 use semcom_core::rng::SemRng;
 use semcom_core::{Budget, Complex32, CoreError, Image, Result};
 use semcom_core::{ImageDecoded, ImageEncoded, ImageScheme, ViewMeta};
@@ -260,20 +258,8 @@ fn to_core(scheme: &str, m: MlscError) -> CoreError {
     }
 }
 
-/// One tile: left, top, width, height (pixels of the padded view).
-pub type Tile = (usize, usize, usize, usize);
-
-/// Raster-order tiles of side `tile` over a `w`×`h` view (multiples of t); the last column
-/// and row hold the remainders.
-pub fn tile_grid(w: usize, h: usize, tile: usize) -> Vec<Tile> {
-    let mut v = Vec::new();
-    for y0 in (0..h).step_by(tile) {
-        for x0 in (0..w).step_by(tile) {
-            v.push((x0, y0, tile.min(w - x0), tile.min(h - y0)));
-        }
-    }
-    v
-}
+use semcom_nn::tiles::groups;
+pub use semcom_nn::tiles::{grid as tile_grid, Tile};
 
 /// Complex uses of a `w`×`h` view (padded to multiples of t) at `uses_per_block` = 3l+1.
 pub fn view_uses(w: usize, h: usize, uses_per_block: usize) -> usize {
@@ -287,18 +273,6 @@ fn crop_plane<V: Copy>(plane: &[V], w: usize, t: &Tile) -> Vec<V> {
     (y0..y0 + th)
         .flat_map(|r| plane[r * w + x0..r * w + x0 + tw].iter().copied())
         .collect()
-}
-
-/// Tiles grouped by size (one batch each), in first-seen order.
-fn groups(tiles: &[Tile]) -> Vec<Vec<usize>> {
-    let mut g: Vec<((usize, usize), Vec<usize>)> = Vec::new();
-    for (i, t) in tiles.iter().enumerate() {
-        match g.iter_mut().find(|(s, _)| *s == (t.2, t.3)) {
-            Some((_, v)) => v.push(i),
-            None => g.push(((t.2, t.3), vec![i])),
-        }
-    }
-    g.into_iter().map(|(_, v)| v).collect()
 }
 
 /// The palette-coloured 3-channel map s (planar, [0, 1]) of a label map.
@@ -540,12 +514,7 @@ impl ImageScheme for MlscScheme {
             Ok(send_within(&mut reals, k))
         };
         let sym = run().map_err(|e| self.err(e))?;
-        Ok(ImageEncoded {
-            payload: Payload::Symbols(sym),
-            side: SideInfo::default(),
-            payload_bits: 0,
-            stream_bytes: None,
-        })
+        Ok(ImageEncoded::analog(sym, SideInfo::default()))
     }
 
     fn decode(
@@ -562,23 +531,8 @@ impl ImageScheme for MlscScheme {
             )));
         };
         // Zero forcing with the CSI (per symbol, or one coefficient for the block).
-        let eq = if csi.is_empty() {
-            y.clone()
-        } else {
-            let h = if csi.len() == 1 {
-                vec![csi[0]; y.len()]
-            } else {
-                csi.clone()
-            };
-            let n0: &[f32] = if noise_var.is_empty() {
-                &[0.0]
-            } else {
-                noise_var
-            };
-            equalize(y, &h, n0, Equalizer::Zf)
-                .map_err(|e| CoreError::Payload(format!("{}: {e}", self.name)))?
-                .0
-        };
+        let eq = zero_force(y, csi, noise_var)
+            .map_err(|e| CoreError::Payload(format!("{}: {e}", self.name)))?;
         // The sender's k/n follows from the number of symbols for this view size.
         let n = meta.samples();
         let t = T as usize;
