@@ -29,6 +29,22 @@ pub fn groups(tiles: &[Tile]) -> Vec<Vec<usize>> {
     g.into_iter().map(|(_, v)| v).collect()
 }
 
+/// Writes a batch of decoded 3-channel tiles (planar, one after the other in `px`) of the
+/// tiles `group`, all of one size (a group of [`groups`]), into the planar `w`×`h` RGB `canvas`.
+pub fn paste(canvas: &mut [f32], w: usize, h: usize, tiles: &[Tile], group: &[usize], px: &[f32]) {
+    for (j, &i) in group.iter().enumerate() {
+        let (x0, y0, tw, th) = tiles[i];
+        let t = &px[j * 3 * tw * th..(j + 1) * 3 * tw * th];
+        for ch in 0..3 {
+            for r in 0..th {
+                let src = &t[(ch * th + r) * tw..(ch * th + r + 1) * tw];
+                let dst = (ch * h + y0 + r) * w + x0;
+                canvas[dst..dst + tw].copy_from_slice(src);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,5 +64,20 @@ mod tests {
             ]
         );
         assert_eq!(groups(&t), [vec![0, 1], vec![2], vec![3, 4], vec![5]]);
+        // Pasting the group of 4×2 tiles 3 and 4 fills exactly their pixels in every plane.
+        let mut canvas = vec![0.0; 3 * 10 * 6];
+        let px: Vec<f32> = (0..2 * 3 * 4 * 2).map(|v| v as f32 + 1.0).collect();
+        paste(&mut canvas, 10, 6, &t, &[3, 4], &px);
+        assert_eq!(canvas.iter().filter(|v| **v > 0.0).count(), px.len());
+        assert_eq!(
+            (canvas[4 * 10], canvas[4 * 10 + 3], canvas[5 * 10]),
+            (1.0, 4.0, 5.0)
+        );
+        assert_eq!(
+            canvas[4 * 10 + 4],
+            25.0,
+            "tile 4 starts after tile 3's 24 values"
+        );
+        assert_eq!(canvas[(2 * 6 + 5) * 10 + 7], 48.0);
     }
 }

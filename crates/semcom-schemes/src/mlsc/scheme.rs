@@ -383,17 +383,7 @@ pub fn decode_tiles(
             .to_device(m.vs.device());
         let out = m.decode(&y, th as i64, tw as i64)?.to_device(Device::Cpu);
         let px = Vec::<f32>::try_from(out.flatten(0, -1))?;
-        for (j, &i) in group.iter().enumerate() {
-            let (x0, y0, _, _) = tiles[i];
-            let t = &px[j * 3 * tw * th..(j + 1) * 3 * tw * th];
-            for ch in 0..3 {
-                for r in 0..th {
-                    let src = &t[(ch * th + r) * tw..(ch * th + r + 1) * tw];
-                    let dst = (ch * h + y0 + r) * w + x0;
-                    canvas[dst..dst + tw].copy_from_slice(src);
-                }
-            }
-        }
+        semcom_nn::tiles::paste(&mut canvas, w, h, tiles, &group, &px);
     }
     Ok(canvas)
 }
