@@ -134,7 +134,7 @@ impl DeepJsccScheme {
     fn model_for(&self, budget: &Budget) -> Result<Arc<Mutex<DeepJscc>>> {
         let Budget::Cbr(r) = budget else {
             return Err(err(
-                "deep JSCC needs a k/n budget (--cbr), not bits per pixel",
+                "deep JSCC needs a k/n budget (--kn), not bits per pixel",
             ));
         };
         let path = self.weights_file(r.value())?;

@@ -160,7 +160,7 @@ impl ImageScheme for SoftCast {
     ) -> Result<ImageEncoded> {
         let k = budget.max_channel_uses(src.samples()).ok_or_else(|| {
             CoreError::InvalidBudget(
-                "softcast is an analog scheme: give a k/n budget (--cbr), not a BPP".into(),
+                "softcast is an analog scheme: give a k/n budget (--kn), not a BPP".into(),
             )
         })?;
         if k == 0 {
